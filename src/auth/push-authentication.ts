@@ -1,0 +1,37 @@
+import type { RequestHandler } from "express";
+import type { AppConfig } from "../config/env";
+import { UnauthorizedError } from "../errors/app-errors";
+import type { AccessTokenIssuer } from "./access-tokens";
+import { parseBasicAuthorization, parseBearerAuthorization, secretsEqual } from "./credentials";
+
+/** The middleware that guards POST /tccc/push, chosen by PUSH_AUTH. */
+export function pushAuthentication(config: AppConfig, tokens: AccessTokenIssuer | undefined): RequestHandler {
+  switch (config.PUSH_AUTH) {
+    case "none":
+      return (_req, _res, next) => next();
+
+    case "basic": {
+      const expectedUser = config.PUSH_BASIC_USER ?? "";
+      const expectedPassword = config.PUSH_BASIC_PASSWORD ?? "";
+      const challenge = 'Basic realm="tccc-push", charset="UTF-8"';
+      return (req, _res, next) => {
+        const credentials = parseBasicAuthorization(req.headers.authorization);
+        if (!credentials) return next(new UnauthorizedError("missing or malformed Basic credentials", challenge));
+        // evaluate both comparisons so timing does not tell which part was wrong
+        const userOk = secretsEqual(credentials.user, expectedUser);
+        const passwordOk = secretsEqual(credentials.password, expectedPassword);
+        return userOk && passwordOk ? next() : next(new UnauthorizedError("invalid username or password", challenge));
+      };
+    }
+
+    case "oauth2": {
+      if (!tokens) throw new Error("PUSH_AUTH=oauth2 needs an access token issuer");
+      return (req, _res, next) => {
+        const token = parseBearerAuthorization(req.headers.authorization);
+        if (!token) return next(new UnauthorizedError("missing Bearer token", 'Bearer realm="tccc-push"'));
+        const check = tokens.verify(token);
+        return check.valid ? next() : next(new UnauthorizedError(check.reason, `Bearer realm="tccc-push", error="invalid_token"`));
+      };
+    }
+  }
+}

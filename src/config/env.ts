@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/**
+ * The one place configuration is read. Every variable is documented in .env.example; a wrong or missing value stops
+ * the start with a message naming the variable.
+ */
+const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    ROLE: z.enum(["all", "api", "worker"]).default("all"),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgresql://postgres@127.0.0.1:5432/tccc"),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    MIGRATE_ON_START: booleanFlag.default(true),
+
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+    // a hash tag keeps every key of a queue in one Redis Cluster slot
+    QUEUE_PREFIX: z.string().min(1).default("{tccc}"),
+
+    PUSH_AUTH: z.enum(["none", "basic", "oauth2"]).default("none"),
+    PUSH_BASIC_USER: z.string().min(1).optional(),
+    PUSH_BASIC_PASSWORD: z.string().min(1).optional(),
+    OAUTH_CLIENT_ID: z.string().min(1).optional(),
+    OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+    OAUTH_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    OAUTH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(7200),
+    PUSH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
+  })
+  .superRefine((config, ctx) => {
+    const requireWhen = (condition: boolean, reason: string, names: (keyof typeof config)[]) => {
+      for (const name of names) {
+        if (condition && config[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: `required when ${reason}` });
+      }
+    };
+    requireWhen(config.PUSH_AUTH === "basic", "PUSH_AUTH=basic", ["PUSH_BASIC_USER", "PUSH_BASIC_PASSWORD"]);
+    requireWhen(config.PUSH_AUTH === "oauth2", "PUSH_AUTH=oauth2", ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_SECRET"]);
+  });
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Empty strings count as unset, so `FOO=` in an env file falls back to the default instead of failing. */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const result = configSchema.safeParse(withoutEmptyValues(env));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(config)"}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+}

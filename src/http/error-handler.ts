@@ -1,0 +1,28 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { AppError, ErrCode, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../errors/app-errors";
+import type { Logger } from "../logging/logger";
+
+/** Maps every error to TCCC's answer shape `{ErrCode, ErrMsg}`; nothing escapes as an HTML page or a crash. */
+export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const appError = toAppError(error, bodyLimitBytes);
+    const log = (res.locals.logger as Logger | undefined) ?? logger;
+    if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
+    else log.info({ errCode: appError.errCode, path: req.path, reason: appError.message }, "request rejected");
+    if (appError instanceof UnauthorizedError) res.set("WWW-Authenticate", appError.challenge);
+    if (res.headersSent) return;
+    res.status(appError.httpStatus).json({ ErrCode: appError.errCode, ErrMsg: appError.message });
+  };
+}
+
+function toAppError(error: unknown, bodyLimitBytes: number): AppError {
+  if (error instanceof AppError) return error;
+  const bodyError = error as { type?: string; status?: number; message?: string };
+  if (bodyError.type === "entity.too.large") return new PayloadTooLargeError(bodyLimitBytes);
+  if (typeof bodyError.status === "number" && bodyError.status >= 400 && bodyError.status < 500) {
+    return new AppError(bodyError.status, ErrCode.BAD_REQUEST, `request could not be read: ${bodyError.message ?? "bad request"}`);
+  }
+  return new AppError(500, ErrCode.INTERNAL, "internal error; the push was not stored, retry later", { cause: error });
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`));

@@ -1,0 +1,24 @@
+import { randomUUID } from "node:crypto";
+import type { RequestHandler } from "express";
+import type { Logger } from "../logging/logger";
+
+/**
+ * Gives each request an id (kept from X-Request-Id when a proxy set one) and a child logger, and writes one line when
+ * the answer is sent. Successful pushes log at debug: at hundreds per second, info would be noise.
+ */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const requestId = req.get("x-request-id")?.slice(0, 100) || randomUUID();
+    const started = process.hrtime.bigint();
+    res.set("X-Request-Id", requestId);
+    res.locals.requestId = requestId;
+    res.locals.logger = logger.child({ requestId });
+    res.on("finish", () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { method: req.method, path: req.path, status: res.statusCode, durationMs, pushUuid: res.locals.pushUuid as string | undefined };
+      const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug";
+      (res.locals.logger as Logger)[level](line, "request completed");
+    });
+    next();
+  };
+}

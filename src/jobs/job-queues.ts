@@ -1,0 +1,100 @@
+import { Queue, Worker, type JobsOptions } from "bullmq";
+import IORedis, { type Redis } from "ioredis";
+import type { z } from "zod";
+import type { Logger } from "../logging/logger";
+import type { JobDefinition } from "./job-definition";
+
+export interface JobQueuesOptions {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * The one wrapper around BullMQ. Redis only moves work: every job can be re-derived from PostgreSQL, so producers
+ * fail fast when Redis is down (the caller logs and a sweep re-queues later) instead of stalling a request.
+ */
+export function createJobQueues(options: JobQueuesOptions) {
+  const { logger, prefix } = options;
+  // producers: give up on a command quickly rather than hold an HTTP answer while Redis is away
+  const producerConnection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  producerConnection.on("error", (error) => logger.debug({ err: error }, "redis producer connection error"));
+  const queues = new Map<string, Queue>();
+  const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
+
+  function queueFor(id: string): Queue {
+    let queue = queues.get(id);
+    if (!queue) {
+      queue = new Queue(id, { connection: producerConnection, prefix });
+      queue.on("error", (error) => logger.debug({ err: error, queue: id }, "queue error"));
+      queues.set(id, queue);
+    }
+    return queue;
+  }
+
+  /** BullMQ job ids may not contain ':' nor be all digits (TCCC RecordIds can be): callers pass readable keys. */
+  function safeJobId(key: string): string {
+    return key.replace(/:/g, "_");
+  }
+
+  return {
+    queue: queueFor,
+
+    async enqueue<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, opts: { jobKey?: string } & JobsOptions = {}) {
+      const data = definition.payload.parse(payload) as unknown;
+      const { jobKey, ...jobOptions } = opts;
+      return queueFor(definition.id).add(definition.id, data, {
+        attempts: definition.attempts ?? 1,
+        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs } : undefined,
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+        ...(jobKey ? { jobId: safeJobId(`${definition.id}-${jobKey}`) } : {}),
+        ...jobOptions,
+      });
+    },
+
+    /** Idempotent: one scheduler per id, re-declared at every start by the process that owns scheduling. */
+    async schedule<S extends z.ZodType>(definition: JobDefinition<S>, schedulerId: string, everyMs: number, payload: z.input<S>) {
+      const data = definition.payload.parse(payload) as unknown;
+      await queueFor(definition.id).upsertJobScheduler(safeJobId(schedulerId), { every: everyMs }, {
+        name: definition.id,
+        data,
+        opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
+      });
+    },
+
+    startWorker(definition: JobDefinition) {
+      const connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
+      connection.on("error", (error) => logger.debug({ err: error }, "redis worker connection error"));
+      workerConnections.push(connection);
+      const worker = new Worker(
+        definition.id,
+        async (job) => {
+          const jobLogger = logger.child({ queue: definition.id, jobId: job.id });
+          return definition.handle(definition.payload.parse(job.data), { job, logger: jobLogger });
+        },
+        { connection, prefix, concurrency: definition.concurrency ?? 1, limiter: definition.limiter },
+      );
+      worker.on("failed", (job, error) => logger.warn({ err: error, queue: definition.id, jobId: job?.id }, "job failed"));
+      worker.on("error", (error) => logger.warn({ err: error, queue: definition.id }, "worker error"));
+      workers.push(worker);
+      return worker;
+    },
+
+    async depths(): Promise<Record<string, Record<string, number>>> {
+      const result: Record<string, Record<string, number>> = {};
+      for (const [id, queue] of queues) result[id] = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
+      return result;
+    },
+
+    /** Lets running jobs finish, then closes every connection. */
+    async close(): Promise<void> {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await Promise.all([...workerConnections, producerConnection].map((connection) => connection.quit().catch(() => connection.disconnect())));
+    },
+  };
+}
+
+export type JobQueues = ReturnType<typeof createJobQueues>;

@@ -1,0 +1,26 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+/** Paths that may carry credentials; pino replaces them before a line is written. */
+const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "headers.authorization",
+  "*.password",
+  "*.client_secret",
+  "*.access_token",
+  "config.PUSH_BASIC_PASSWORD",
+  "config.OAUTH_CLIENT_SECRET",
+  "config.OAUTH_TOKEN_SECRET",
+];
+
+export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  return pino({ level, base: { service: "tccc-push-receiver", ...bindings }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+}
+
+/** Keeps enough of a phone number to recognise it, never the whole of it. */
+export function maskPhone(phone: string | undefined): string | undefined {
+  if (!phone) return phone;
+  if (phone.includes("@")) return phone;
+  return phone.length <= 4 ? "****" : `${"*".repeat(phone.length - 4)}${phone.slice(-4)}`;
+}

@@ -1,0 +1,76 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { Logger } from "pino";
+import { PrismaClient } from "../generated/prisma/client";
+
+export type Database = PrismaClient;
+/** Anything raw SQL can be sent through: the client itself or an interactive transaction. */
+export type Sql = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface DatabaseHandle {
+  prisma: Database;
+  close(): Promise<void>;
+}
+
+export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  const adapter = new PrismaPg(
+    { connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 },
+    // an idle connection dropped by a restarting PostgreSQL is logged; the pool replaces it on next use
+    { onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed") },
+  );
+  const prisma = new PrismaClient({ adapter });
+  return { prisma, close: () => prisma.$disconnect() };
+}
+
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
+/** The SQLSTATE of a PostgreSQL error, however deeply Prisma or the adapter wrapped it. */
+export function postgresErrorCode(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const candidate = current as { code?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
+    if (typeof candidate.originalCode === "string" && /^[0-9A-Z]{5}$/.test(candidate.originalCode)) return candidate.originalCode;
+    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code) && !candidate.code.startsWith("P")) return candidate.code;
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
+  }
+  return undefined;
+}
+
+const CONNECTION_FAILURE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "P1001", "P1002", "P1017", "P2024"]);
+
+/** True when the database could not be reached (as opposed to rejecting what we sent): the caller should retry. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = postgresErrorCode(error);
+  if (code && (code.startsWith("08") || code.startsWith("57P") || code === "53300")) return true;
+  const text = collectErrorText(error);
+  return (
+    [...CONNECTION_FAILURE_CODES].some((marker) => text.includes(marker)) ||
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Can't reach database|DatabaseNotReachable|Unable to start a transaction|terminating connection/i.test(text)
+  );
+}
+
+/** True when PostgreSQL refused a value (SQLSTATE class 22: a NUL character or unpaired surrogate in JSON, etc.). */
+export function isDataException(error: unknown): boolean {
+  return postgresErrorCode(error)?.startsWith("22") ?? false;
+}
+
+function collectErrorText(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current) && parts.length < 10) {
+    seen.add(current);
+    const candidate = current as { message?: unknown; code?: unknown; kind?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
+    parts.push(String(candidate.code ?? ""), String(candidate.kind ?? ""), String(candidate.message ?? ""));
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
+  }
+  return parts.join(" ");
+}

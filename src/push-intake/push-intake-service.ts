@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app-errors";
+import { saveCallRecords } from "../persistence/call-records-repository";
+import { TRANSACTION_OPTIONS, isDataException, isDatabaseUnavailable, type Database } from "../persistence/database";
+import { insertPushOrCountDuplicate, type PushStatus } from "../persistence/push-inbox-repository";
+import type { PushAction } from "../tccc/payloads";
+import { interpretPush } from "./interpret-push";
+
+export interface IncomingPush {
+  action: PushAction;
+  /** X-TCCC-PUSH-UUID, when the sender gave one. */
+  pushUuidHeader?: string;
+  body: Buffer;
+}
+
+export interface PushReceipt {
+  pushUuid: string;
+  duplicate: boolean;
+  status: PushStatus;
+  error?: string;
+}
+
+export interface PushIntakeDependencies {
+  prisma: Database;
+  logger: Logger;
+  /** Called after commit with recordings that wait for the mirror; failures here never fail the push. */
+  onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
+  onReceipt?: (action: PushAction, receipt: PushReceipt) => void;
+}
+
+const MAX_PUSH_UUID_LENGTH = 200;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Retries carry the same X-TCCC-PUSH-UUID; without one, identical bytes for the same action are the same push. */
+export function pushIdentity(action: PushAction, header: string | undefined, rawBody: string): string {
+  const given = header?.trim();
+  if (given) {
+    if (given.length > MAX_PUSH_UUID_LENGTH) {
+      throw new BadRequestError(`X-TCCC-PUSH-UUID is longer than ${MAX_PUSH_UUID_LENGTH} characters`, ErrCode.INVALID_PUSH_ID);
+    }
+    return given;
+  }
+  return `sha256:${createHash("sha256").update(action).update("\n").update(rawBody).digest("hex")}`;
+}
+
+function decodeJson(body: Buffer): { rawBody: string; parsed: unknown } {
+  let rawBody: string;
+  try {
+    rawBody = utf8.decode(body);
+  } catch {
+    throw new BadRequestError("body is not valid UTF-8", ErrCode.INVALID_JSON);
+  }
+  if (rawBody.trim() === "") throw new BadRequestError("body is empty; expected a JSON object", ErrCode.INVALID_JSON);
+  try {
+    return { rawBody, parsed: JSON.parse(rawBody) };
+  } catch (error) {
+    throw new BadRequestError(`body is not valid JSON: ${(error as Error).message}`, ErrCode.INVALID_JSON);
+  }
+}
+
+export function createPushIntakeService(deps: PushIntakeDependencies) {
+  const { prisma, logger } = deps;
+
+  /**
+   * Stores one push and its normalized rows in one transaction; resolves only once that transaction committed.
+   * JSON that does not fit the payload schema is stored as `failed` for an admin to replay.
+   */
+  async function receive(push: IncomingPush): Promise<PushReceipt> {
+    const { rawBody, parsed } = decodeJson(push.body);
+    const pushUuid = pushIdentity(push.action, push.pushUuidHeader, rawBody);
+    const interpretation = interpretPush(push.action, parsed);
+    const status: PushStatus = interpretation.ok ? "processed" : "failed";
+    const error = interpretation.ok ? undefined : interpretation.error;
+
+    let result;
+    try {
+      result = await prisma.$transaction(async (tx) => {
+        const stored = await insertPushOrCountDuplicate(tx, {
+          pushUuid,
+          action: push.action,
+          sdkAppId: interpretation.sdkAppId,
+          sessionId: interpretation.sessionId,
+          rawBody,
+          status,
+          error,
+        });
+        if (!stored.inserted || !interpretation.ok) return { duplicate: !stored.inserted, recordingIds: [] };
+        const saved = await saveCallRecords(tx, interpretation.records, "push");
+        return { duplicate: false, recordingIds: saved.recordingIdsToMirror };
+      }, TRANSACTION_OPTIONS);
+    } catch (cause) {
+      if (isDataException(cause)) {
+        throw new BadRequestError(
+          "body cannot be stored: PostgreSQL rejects it (a \\u0000 character or an unpaired surrogate in a string)",
+          ErrCode.UNSTORABLE_BODY,
+        );
+      }
+      if (isDatabaseUnavailable(cause)) throw new StorageUnavailableError(cause);
+      throw cause;
+    }
+
+    const receipt: PushReceipt = { pushUuid, duplicate: result.duplicate, status, error };
+    deps.onReceipt?.(push.action, receipt);
+    if (status === "failed" && !result.duplicate) logger.warn({ pushUuid, action: push.action, error }, "push stored as failed");
+    if (result.recordingIds.length > 0 && deps.onRecordingsStored) {
+      await deps.onRecordingsStored(result.recordingIds).catch((err: unknown) =>
+        // the mirror sweep finds these rows again from PostgreSQL
+        logger.warn({ err, pushUuid }, "could not queue mirror jobs; the sweep will pick them up"),
+      );
+    }
+    return receipt;
+  }
+
+  return { receive };
+}
+
+export type PushIntakeService = ReturnType<typeof createPushIntakeService>;

@@ -1,0 +1,3 @@
+/** Worker-only entry point: the same service with ROLE=worker (no HTTP server). */
+process.env.ROLE = "worker";
+require("../src/main");
