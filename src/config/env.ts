@@ -32,6 +32,12 @@ const configSchema = z
     OAUTH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(7200),
     PUSH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 
+    // --- recording mirror ---
+
+    // --- reconciliation ---
+
+    // --- admin and operations ---
+
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
   })
   .superRefine((config, ctx) => {
