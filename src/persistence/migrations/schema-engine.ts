@@ -1,6 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { PoolConfig } from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm" with { "resolution-mode": "import" };
 
@@ -27,6 +30,31 @@ function loadEngineModule(): Promise<EngineModule> {
   return enginePromise;
 }
 
+const PG_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
+
+interface PgQueryable {
+  performIO(query: unknown): Promise<{ fields: { dataTypeID: number }[] }>;
+  startTransaction?(...args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The engine reads pg_catalog columns of PostgreSQL's one-byte "char" type when it describes a schema, and the adapter's
+ * type map lacks that type ("Column type 'char' could not be deserialized"). Its values are plain text, so we say so.
+ */
+function readCharColumnsAsText<T extends object>(queryable: T): T {
+  const target = queryable as unknown as PgQueryable;
+  const performIO = target.performIO.bind(target);
+  target.performIO = async (query) => {
+    const result = await performIO(query);
+    for (const field of result.fields) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    return result;
+  };
+  const startTransaction = target.startTransaction?.bind(target);
+  if (startTransaction) target.startTransaction = async (...args) => readCharColumnsAsText((await startTransaction(...args)) as object);
+  return queryable;
+}
+
 export interface EngineSession {
   engine: SchemaEngine;
   schemaFile: { path: string; content: string };
@@ -40,14 +68,29 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const content = await readFile(schemaPath, "utf8");
-  // the engine never disposes the connections it opens, so we keep hold of them to close them ourselves
-  const pg = new PrismaPg({ connectionString: databaseUrl });
+  // The engine never disposes the main connection, so we track what we open and close it ourselves. The adapter's own
+  // shadow database support is replaced: it builds the shadow pool from a connectionString (which makes pg ignore
+  // the shadow database name) and drops the database before closing its pool (which PostgreSQL refuses).
+  const clientConfig = parseIntoClientConfig(databaseUrl) as PoolConfig;
+  const pg = new PrismaPg(clientConfig);
   const opened: { dispose(): Promise<void> }[] = [];
   const trackingFactory = Object.assign(Object.create(pg) as PrismaPg, {
     connect: async () => {
-      const adapter = await pg.connect();
+      const adapter = readCharColumnsAsText(await pg.connect());
       opened.push(adapter);
       return adapter;
+    },
+    connectToShadowDb: async () => {
+      const main = await trackingFactory.connect();
+      const name = `prisma_migrate_shadow_db_${randomUUID()}`;
+      await main.executeScript(`CREATE DATABASE "${name}"`);
+      const shadow = readCharColumnsAsText(await new PrismaPg({ ...clientConfig, database: name }).connect());
+      const closeShadowPool = shadow.dispose.bind(shadow);
+      let disposed: Promise<void> | undefined;
+      shadow.dispose = () =>
+        (disposed ??= closeShadowPool().then(() => main.executeScript(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+      opened.push(shadow);
+      return shadow;
     },
   });
   const adapterFactory = bindMigrationAwareSqlAdapterFactory(trackingFactory);
@@ -56,6 +99,7 @@ export async function withSchemaEngine<T>(
     return await work({ engine, schemaFile: { path: schemaPath, content } });
   } finally {
     (engine as unknown as { free?: () => void }).free?.();
-    await Promise.all(opened.map((adapter) => adapter.dispose().catch(() => undefined)));
+    // newest first: a shadow database is dropped through the main connection opened before it
+    for (const adapter of opened.reverse()) await adapter.dispose().catch(() => undefined);
   }
 }
