@@ -1,10 +1,14 @@
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { Logger } from "pino";
 import { PrismaClient } from "../generated/prisma/client";
 
 export type Database = PrismaClient;
-/** Anything raw SQL can be sent through: the client itself or an interactive transaction. */
-export type Sql = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
+/**
+ * Anything raw SQL can be sent through: the client itself or an interactive transaction. The *Unsafe variants are
+ * used only with constant statement texts and $n parameters, never with text built from input.
+ */
+export type Sql = Pick<PrismaClient, "$queryRaw" | "$executeRaw" | "$queryRawUnsafe" | "$executeRawUnsafe">;
 
 export interface DatabaseOptions {
   url: string;
@@ -22,10 +26,27 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const adapter = new PrismaPg(
     { connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 },
     // an idle connection dropped by a restarting PostgreSQL is logged; the pool replaces it on next use
-    { onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed") },
+    {
+      onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed"),
+      // named statements are prepared once per connection: the merge-upserts are parsed and planned once, not per push
+      statementNameGenerator: (query) => statementName(query.sql),
+    },
   );
   const prisma = new PrismaClient({ adapter });
   return { prisma, close: () => prisma.$disconnect() };
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `s${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    // ad-hoc SQL (admin filters, tests) must not grow this without bound
+    if (statementNames.size > 1000) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;

@@ -1,4 +1,5 @@
 import type { Sql } from "./database";
+import { toJsonRows } from "./sql-json";
 
 export type PushStatus = "processed" | "failed";
 
@@ -11,21 +12,29 @@ export interface NewPush {
   rawBody: string;
   status: PushStatus;
   error?: string;
+  /** Further copies of this push that arrived in the same batch. */
+  duplicatesInBatch?: number;
 }
 
+const INSERT_PUSHES_SQL = `
+  INSERT INTO push_inbox AS p (push_uuid, action, sdk_app_id, session_id, body, status, error, processed_at, duplicate_count, last_duplicate_at)
+  SELECT r."pushUuid", r.action, r."sdkAppId", r."sessionId", r."rawBody"::jsonb, r.status, r.error,
+         CASE WHEN r.status = 'processed' THEN now() END,
+         COALESCE(r."duplicatesInBatch", 0),
+         CASE WHEN r."duplicatesInBatch" > 0 THEN now() END
+  FROM json_to_recordset($1::json) AS r("pushUuid" text, action text, "sdkAppId" bigint, "sessionId" text, "rawBody" text,
+                                        status text, error text, "duplicatesInBatch" integer)
+  ON CONFLICT (push_uuid) DO UPDATE
+    SET duplicate_count = p.duplicate_count + 1 + EXCLUDED.duplicate_count, last_duplicate_at = now()
+  RETURNING push_uuid, (xmax = 0) AS inserted`;
+
 /**
- * Inserts a push, or counts a duplicate when its push_uuid is already stored. A concurrent duplicate waits on the
- * unique index until the first transaction ends, so it is only ever answered after the original is committed.
+ * Inserts pushes, or counts duplicates of those whose push_uuid is already stored; returns the push_uuids that were
+ * new. A concurrent duplicate waits on the unique index until the first transaction ends, so it is only ever answered
+ * after the original is committed. Push uuids must be unique within one call.
  */
-export async function insertPushOrCountDuplicate(sql: Sql, push: NewPush): Promise<{ id: bigint; inserted: boolean }> {
-  const rows = await sql.$queryRaw<{ id: bigint; inserted: boolean }[]>`
-    INSERT INTO push_inbox (push_uuid, action, sdk_app_id, session_id, body, status, error, processed_at)
-    VALUES (${push.pushUuid}, ${push.action}, ${push.sdkAppId ?? null}::bigint, ${push.sessionId ?? null}, ${push.rawBody}::jsonb,
-            ${push.status}, ${push.error ?? null}, CASE WHEN ${push.status} = 'processed' THEN now() END)
-    ON CONFLICT (push_uuid) DO UPDATE
-      SET duplicate_count = push_inbox.duplicate_count + 1, last_duplicate_at = now()
-    RETURNING id, (xmax = 0) AS inserted`;
-  const row = rows[0];
-  if (!row) throw new Error(`push_inbox upsert of ${push.pushUuid} returned no row`);
-  return row;
+export async function insertPushesOrCountDuplicates(sql: Sql, pushes: NewPush[]): Promise<Set<string>> {
+  const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
+  const rows = await sql.$queryRawUnsafe<{ push_uuid: string; inserted: boolean }[]>(INSERT_PUSHES_SQL, toJsonRows(sorted));
+  return new Set(rows.filter((row) => row.inserted).map((row) => row.push_uuid));
 }

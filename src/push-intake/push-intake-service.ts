@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app-errors";
-import { saveCallRecords } from "../persistence/call-records-repository";
-import { TRANSACTION_OPTIONS, isDataException, isDatabaseUnavailable, type Database } from "../persistence/database";
-import { insertPushOrCountDuplicate, type PushStatus } from "../persistence/push-inbox-repository";
+import { isDataException, isDatabaseUnavailable, type Database } from "../persistence/database";
+import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
 import { interpretPush } from "./interpret-push";
+import { createPushWriter } from "./push-writer";
 
 export interface IncomingPush {
   action: PushAction;
@@ -60,10 +60,12 @@ function decodeJson(body: Buffer): { rawBody: string; parsed: unknown } {
 }
 
 export function createPushIntakeService(deps: PushIntakeDependencies) {
-  const { prisma, logger } = deps;
+  const { logger } = deps;
+  const writer = createPushWriter({ prisma: deps.prisma, logger, onRecordingsStored: deps.onRecordingsStored });
 
   /**
-   * Stores one push and its normalized rows in one transaction; resolves only once that transaction committed.
+   * Stores one push and its normalized rows in one transaction (shared with pushes arriving at the same moment);
+   * resolves only once that transaction committed.
    * JSON that does not fit the payload schema is stored as `failed` for an admin to replay.
    */
   async function receive(push: IncomingPush): Promise<PushReceipt> {
@@ -73,22 +75,18 @@ export function createPushIntakeService(deps: PushIntakeDependencies) {
     const status: PushStatus = interpretation.ok ? "processed" : "failed";
     const error = interpretation.ok ? undefined : interpretation.error;
 
-    let result;
+    let stored;
     try {
-      result = await prisma.$transaction(async (tx) => {
-        const stored = await insertPushOrCountDuplicate(tx, {
-          pushUuid,
-          action: push.action,
-          sdkAppId: interpretation.sdkAppId,
-          sessionId: interpretation.sessionId,
-          rawBody,
-          status,
-          error,
-        });
-        if (!stored.inserted || !interpretation.ok) return { duplicate: !stored.inserted, recordingIds: [] };
-        const saved = await saveCallRecords(tx, interpretation.records, "push");
-        return { duplicate: false, recordingIds: saved.recordingIdsToMirror };
-      }, TRANSACTION_OPTIONS);
+      stored = await writer.store({
+        pushUuid,
+        action: push.action,
+        sdkAppId: interpretation.sdkAppId,
+        sessionId: interpretation.sessionId,
+        rawBody,
+        status,
+        error,
+        records: interpretation.ok ? interpretation.records : undefined,
+      });
     } catch (cause) {
       if (isDataException(cause)) {
         throw new BadRequestError(
@@ -100,15 +98,9 @@ export function createPushIntakeService(deps: PushIntakeDependencies) {
       throw cause;
     }
 
-    const receipt: PushReceipt = { pushUuid, duplicate: result.duplicate, status, error };
+    const receipt: PushReceipt = { pushUuid, duplicate: stored.duplicate, status, error };
     deps.onReceipt?.(push.action, receipt);
-    if (status === "failed" && !result.duplicate) logger.warn({ pushUuid, action: push.action, error }, "push stored as failed");
-    if (result.recordingIds.length > 0 && deps.onRecordingsStored) {
-      await deps.onRecordingsStored(result.recordingIds).catch((err: unknown) =>
-        // the mirror sweep finds these rows again from PostgreSQL
-        logger.warn({ err, pushUuid }, "could not queue mirror jobs; the sweep will pick them up"),
-      );
-    }
+    if (status === "failed" && !stored.duplicate) logger.warn({ pushUuid, action: push.action, error }, "push stored as failed");
     return receipt;
   }
 
