@@ -1,9 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { adminApiRouter } from "./admin/admin-router";
+import { createPushAdminService } from "./admin/push-admin-service";
+import { replayPushesJob } from "./admin/replay-pushes-job";
 import type { AppConfig } from "./config/env";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import type { Logger } from "./logging/logger";
+import { createMetrics, type Metrics } from "./observability/metrics";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
@@ -13,6 +17,7 @@ export interface RunningService {
   url?: string;
   database: DatabaseHandle;
   jobs: JobQueues;
+  metrics: Metrics;
   /** Graceful: stop accepting, finish in-flight requests and jobs, close pools. */
   stop(): Promise<void>;
 }
@@ -29,12 +34,28 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     logger,
   });
+  const { prisma } = database;
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
-  const intake = createPushIntakeService({ prisma: database.prisma, logger });
+  const metrics = createMetrics();
+
+  const intake = createPushIntakeService({ prisma, logger });
+  const pushAdmin = createPushAdminService({ prisma });
+  const replayJob = replayPushesJob(pushAdmin);
+
+  if (config.ROLE !== "api") {
+    jobs.startWorker(replayJob);
+  }
 
   let server: Server | undefined;
   if (config.ROLE !== "worker") {
-    const app = createApp({ config, logger, intake });
+    const app = createApp({
+      config,
+      logger,
+      metrics,
+      intake,
+      readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
+      adminRouters: [adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, jobs, replayJob })],
+    });
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
     });
@@ -49,6 +70,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     url,
     database,
     jobs,
+    metrics,
     async stop() {
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -37,6 +37,7 @@ const configSchema = z
     // --- reconciliation ---
 
     // --- admin and operations ---
+    ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
   })

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Logger } from "../logging/logger";
+import type { Metrics } from "../observability/metrics";
 
 /**
  * Gives each request an id (kept from X-Request-Id when a proxy set one) and a child logger, and writes one line when
  * the answer is sent. Successful pushes log at debug: at hundreds per second, info would be noise.
  */
-export function requestContext(logger: Logger): RequestHandler {
+export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const requestId = req.get("x-request-id")?.slice(0, 100) || randomUUID();
     const started = process.hrtime.bigint();
@@ -15,6 +16,9 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals.logger = logger.child({ requestId });
     res.on("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // the matched route pattern, not the raw path: label values must stay few
+      const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
+      metrics.httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, durationMs / 1000);
       const line = { method: req.method, path: req.path, status: res.statusCode, durationMs, pushUuid: res.locals.pushUuid as string | undefined };
       const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug";
       (res.locals.logger as Logger)[level](line, "request completed");

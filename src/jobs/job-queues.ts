@@ -18,7 +18,15 @@ export function createJobQueues(options: JobQueuesOptions) {
   const { logger, prefix } = options;
   // producers: give up on a command quickly rather than hold an HTTP answer while Redis is away
   const producerConnection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-  producerConnection.on("error", (error) => logger.debug({ err: error }, "redis producer connection error"));
+  producerConnection.on("error", (error) => warnThrottled("producer", { err: error }, "Redis connection error"));
+  // while Redis is down every reconnect attempt fails: one line per source and interval is enough
+  const lastWarned = new Map<string, number>();
+  const warnThrottled = (source: string, context: object, message: string) => {
+    const now = Date.now();
+    if (now - (lastWarned.get(source) ?? 0) < 30_000) return;
+    lastWarned.set(source, now);
+    logger.warn(context, message);
+  };
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
@@ -39,6 +47,7 @@ export function createJobQueues(options: JobQueuesOptions) {
   }
 
   return {
+    prefix,
     queue: queueFor,
 
     async enqueue<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, opts: { jobKey?: string } & JobsOptions = {}) {
@@ -66,7 +75,7 @@ export function createJobQueues(options: JobQueuesOptions) {
 
     startWorker(definition: JobDefinition) {
       const connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
-      connection.on("error", (error) => logger.debug({ err: error }, "redis worker connection error"));
+      connection.on("error", (error) => warnThrottled(`connection ${definition.id}`, { err: error }, "Redis connection error"));
       workerConnections.push(connection);
       const worker = new Worker(
         definition.id,
@@ -77,10 +86,12 @@ export function createJobQueues(options: JobQueuesOptions) {
         { connection, prefix, concurrency: definition.concurrency ?? 1, limiter: definition.limiter },
       );
       worker.on("failed", (job, error) => logger.warn({ err: error, queue: definition.id, jobId: job?.id }, "job failed"));
-      worker.on("error", (error) => logger.warn({ err: error, queue: definition.id }, "worker error"));
+      worker.on("error", (error) => warnThrottled(`worker ${definition.id}`, { err: error, queue: definition.id }, "worker error (Redis unreachable?)"));
       workers.push(worker);
       return worker;
     },
+
+    ping: () => producerConnection.ping(),
 
     async depths(): Promise<Record<string, Record<string, number>>> {
       const result: Record<string, Record<string, number>> = {};
@@ -88,11 +99,28 @@ export function createJobQueues(options: JobQueuesOptions) {
       return result;
     },
 
-    /** Lets running jobs finish, then closes every connection. */
-    async close(): Promise<void> {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await Promise.all([...workerConnections, producerConnection].map((connection) => connection.quit().catch(() => connection.disconnect())));
+    /**
+     * Lets running jobs finish, then closes every connection. Bounded: with Redis unreachable a graceful close would
+     * wait for a reconnection forever, and a stopping process must not hang on it.
+     */
+    async close(timeoutMs = 10_000): Promise<void> {
+      // with Redis away a graceful close would only wait for the timeout
+      if (producerConnection.status !== "ready") timeoutMs = 0;
+      const graceful = (async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+        await Promise.all([...queues.values()].map((queue) => queue.close()));
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      // a worker waiting for Redis never settles its close(); the connections are cut below either way
+      if ((await Promise.race([graceful, timedOut])) === "timeout") logger.warn({ timeoutMs }, "queues did not close in time; disconnecting");
+      clearTimeout(timer);
+      for (const connection of [...workerConnections, producerConnection]) {
+        if (connection.status === "ready") await connection.quit().catch(() => connection.disconnect());
+        else connection.disconnect();
+      }
     },
   };
 }

@@ -26,7 +26,6 @@ export interface PushIntakeDependencies {
   logger: Logger;
   /** Called after commit with recordings that wait for the mirror; failures here never fail the push. */
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
-  onReceipt?: (action: PushAction, receipt: PushReceipt) => void;
 }
 
 const MAX_PUSH_UUID_LENGTH = 200;
@@ -99,7 +98,6 @@ export function createPushIntakeService(deps: PushIntakeDependencies) {
     }
 
     const receipt: PushReceipt = { pushUuid, duplicate: stored.duplicate, status, error };
-    deps.onReceipt?.(push.action, receipt);
     if (status === "failed" && !stored.duplicate) logger.warn({ pushUuid, action: push.action, error }, "push stored as failed");
     return receipt;
   }

@@ -1,10 +1,12 @@
 import express, { Router, type RequestHandler } from "express";
 import { BadRequestError, ErrCode } from "../errors/app-errors";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
+import type { Metrics } from "../observability/metrics";
 import type { PushIntakeService } from "./push-intake-service";
 
 export interface PushRouterOptions {
   intake: PushIntakeService;
+  metrics: Metrics;
   authenticate: RequestHandler;
   bodyLimitBytes: number;
 }
@@ -25,11 +27,18 @@ export function pushRouter(options: PushRouterOptions): Router {
   const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
 
   router.post("/tccc/push", options.authenticate, rawBody, async (req, res) => {
-    const action = readAction(req.query);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const receipt = await options.intake.receive({ action, pushUuidHeader: req.get("x-tccc-push-uuid"), body });
-    res.locals.pushUuid = receipt.pushUuid;
-    res.json({ ErrCode: ErrCode.OK, ErrMsg: "" });
+    let action: PushAction | undefined;
+    try {
+      action = readAction(req.query);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const receipt = await options.intake.receive({ action, pushUuidHeader: req.get("x-tccc-push-uuid"), body });
+      res.locals.pushUuid = receipt.pushUuid;
+      options.metrics.pushes.inc({ action, outcome: receipt.duplicate ? "duplicate" : receipt.status });
+      res.json({ ErrCode: ErrCode.OK, ErrMsg: "" });
+    } catch (error) {
+      options.metrics.pushes.inc({ action: action ?? "unknown", outcome: "rejected" });
+      throw error;
+    }
   });
 
   return router;

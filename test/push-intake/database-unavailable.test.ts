@@ -1,15 +1,6 @@
-import { createServer } from "node:net";
 import { sampleCdr } from "../support/payloads";
+import { closedPort } from "../support/ports";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
-
-/** A port on loopback where nothing listens: connections are refused at once, as when PostgreSQL is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("when PostgreSQL is unreachable", () => {
   let service: TestService;

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { Database } from "../persistence/database";
+import { replayPush, type ReplayOutcome } from "../push-intake/push-replay";
+import { PUSH_ACTIONS } from "../tccc/payloads";
+
+export const pushFilterSchema = z.object({
+  status: z.enum(["processed", "failed"]).optional(),
+  action: z.enum(PUSH_ACTIONS).optional(),
+  // digits, not bigint: the filter also travels in job payloads, as JSON
+  sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").optional(),
+});
+export type PushFilter = z.output<typeof pushFilterSchema>;
+
+export interface PushView {
+  pushUuid: string;
+  action: string;
+  sdkAppId: string | null;
+  sessionId: string | null;
+  status: string;
+  error: string | null;
+  duplicateCount: number;
+  replayCount: number;
+  receivedAt: string;
+  processedAt: string | null;
+  lastReplayedAt: string | null;
+}
+
+export interface PushAdminDependencies {
+  prisma: Database;
+  onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
+}
+
+/** What admins do with stored pushes: look at them and replay them. */
+export function createPushAdminService({ prisma, onRecordingsStored }: PushAdminDependencies) {
+  const where = (filter: PushFilter) => ({
+    status: filter.status,
+    action: filter.action,
+    sdkAppId: filter.sdkAppId === undefined ? undefined : BigInt(filter.sdkAppId),
+  });
+
+  async function replay(pushUuid: string): Promise<ReplayOutcome> {
+    const outcome = await replayPush(prisma, pushUuid);
+    if (outcome.recordingIdsToMirror.length > 0) await onRecordingsStored?.(outcome.recordingIdsToMirror).catch(() => undefined);
+    return outcome;
+  }
+
+  return {
+    async list(filter: PushFilter, limit: number): Promise<PushView[]> {
+      const rows = await prisma.pushInbox.findMany({ where: where(filter), orderBy: { receivedAt: "desc" }, take: limit });
+      return rows.map((row) => ({
+        pushUuid: row.pushUuid,
+        action: row.action,
+        sdkAppId: row.sdkAppId?.toString() ?? null,
+        sessionId: row.sessionId,
+        status: row.status,
+        error: row.error,
+        duplicateCount: row.duplicateCount,
+        replayCount: row.replayCount,
+        receivedAt: row.receivedAt.toISOString(),
+        processedAt: row.processedAt?.toISOString() ?? null,
+        lastReplayedAt: row.lastReplayedAt?.toISOString() ?? null,
+      }));
+    },
+
+    replay,
+
+    /** Replays every push matching the filter, oldest first, in pages; reports progress as it goes. */
+    async replayMatching(filter: PushFilter, onProgress: (done: number, total: number) => Promise<void> = async () => undefined) {
+      const total = await prisma.pushInbox.count({ where: where(filter) });
+      const counts = { total, replayed: 0, processed: 0, failed: 0 };
+      let afterId = 0n;
+      for (;;) {
+        const page = await prisma.pushInbox.findMany({
+          where: { ...where(filter), id: { gt: afterId } },
+          orderBy: { id: "asc" },
+          take: 100,
+          select: { id: true, pushUuid: true },
+        });
+        if (page.length === 0) return counts;
+        for (const { id, pushUuid } of page) {
+          const outcome = await replay(pushUuid);
+          counts.replayed += 1;
+          counts[outcome.status] += 1;
+          afterId = id;
+        }
+        await onProgress(counts.replayed, total);
+      }
+    },
+  };
+}
+
+export type PushAdminService = ReturnType<typeof createPushAdminService>;

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * What an operator watches, on one registry per service instance (tests run several in one process). Gauges that
+ * describe stored state are computed from PostgreSQL at scrape time by collectors registered with `addCollector`,
+ * so every instance reports the same truth.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const pushes = new Counter({
+    name: "tccc_pushes_total",
+    help: "Pushes received, by action and outcome (processed, failed = stored for replay, duplicate, rejected = not stored)",
+    labelNames: ["action", "outcome"] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: "tccc_http_request_duration_seconds",
+    help: "HTTP request latency by route and status",
+    labelNames: ["route", "method", "status"] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    pushes,
+    httpDuration,
+    /** A gauge whose value is read when Prometheus scrapes. */
+    addGauge(name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => Promise<void>) {
+      return new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          await read((labels, value) => this.set(labels, value));
+        },
+      });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
