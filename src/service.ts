@@ -7,12 +7,15 @@ import type { Logger } from "./logging/logger";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
+import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
   url?: string;
   database: DatabaseHandle;
   jobs: JobQueues;
+  /** Set when TCCC API credentials are configured. */
+  reconciliation?: ReconciliationService;
   /** Graceful: stop accepting, finish in-flight requests and jobs, close pools. */
   stop(): Promise<void>;
 }
@@ -31,6 +34,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   });
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const intake = createPushIntakeService({ prisma: database.prisma, logger });
+  const reconciliation = createReconciliationService({ config, prisma: database.prisma, jobs, logger });
+  if (config.ROLE !== "api") await reconciliation?.start();
 
   let server: Server | undefined;
   if (config.ROLE !== "worker") {
@@ -49,12 +54,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     url,
     database,
     jobs,
+    reconciliation,
     async stop() {
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
       }
+      await reconciliation?.stop();
       await jobs.close();
       await database.close();
       logger.info("service stopped");
