@@ -1,4 +1,6 @@
+import type { SessionRow } from "../persistence/call-records";
 import type { Database, Sql } from "../persistence/database";
+import { toJsonRows } from "../persistence/sql-json";
 import type { TimeWindow } from "./windows";
 
 /** reconcile_runs, reconcile_watermarks and reconcile_missing_sessions. */
@@ -33,17 +35,13 @@ export async function startRun(prisma: Database, sdkAppId: number, window: TimeW
   return run.id;
 }
 
-/** Adds one page's counts; increments, because several pages of one run finish concurrently. */
-export async function addRunCounts(prisma: Database, runId: bigint, counts: RunCounts): Promise<void> {
-  await prisma.reconcileRun.update({
-    where: { id: runId },
-    data: {
-      fetched: { increment: counts.fetched },
-      created: { increment: counts.created },
-      updated: { increment: counts.updated },
-      unchanged: { increment: counts.unchanged },
-    },
-  });
+/** Adds one page's counts; increments, because several pages of one run commit concurrently. */
+export async function addRunCounts(sql: Sql, runId: bigint, counts: RunCounts): Promise<void> {
+  await sql.$executeRaw`
+    UPDATE reconcile_runs
+       SET fetched = fetched + ${counts.fetched}, created = created + ${counts.created},
+           updated = updated + ${counts.updated}, unchanged = unchanged + ${counts.unchanged}
+     WHERE id = ${runId}`;
 }
 
 /**
@@ -78,9 +76,11 @@ export async function readWatermark(prisma: Database, sdkAppId: number): Promise
   return row ? Math.floor(row.reconciledUntil.getTime() / 1000) : undefined;
 }
 
-export async function recordMissingSession(sql: Sql, runId: bigint, sdkAppId: bigint, sessionId: string): Promise<void> {
+export async function recordMissingSessions(sql: Sql, runId: bigint, sessions: Pick<SessionRow, "sdkAppId" | "sessionId">[]): Promise<void> {
+  if (sessions.length === 0) return;
   await sql.$executeRaw`
-    INSERT INTO reconcile_missing_sessions (run_id, sdk_app_id, session_id) VALUES (${runId}, ${sdkAppId}, ${sessionId})
+    INSERT INTO reconcile_missing_sessions (run_id, sdk_app_id, session_id)
+    SELECT ${runId}, r."sdkAppId", r."sessionId" FROM json_to_recordset(${toJsonRows(sessions)}::json) AS r("sdkAppId" bigint, "sessionId" text)
     ON CONFLICT DO NOTHING`;
 }
 

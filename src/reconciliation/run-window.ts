@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/logger";
-import { saveCallRecords, type SaveOutcome } from "../persistence/call-records-repository";
-import { TRANSACTION_OPTIONS, type Database } from "../persistence/database";
+import type { CallRecords } from "../persistence/call-records";
+import { saveCallRecords, sessionKey } from "../persistence/call-records-repository";
+import { TRANSACTION_OPTIONS, postgresErrorCode, type Database } from "../persistence/database";
 import { interpretPush } from "../push-intake/interpret-push";
-import { addRunCounts, finishRun, recordMissingSession, startRun, type RunCounts } from "./reconcile-repository";
+import { addRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "./reconcile-repository";
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
 import { TelCdrApiError } from "./tel-cdr-errors";
@@ -51,7 +52,6 @@ export async function runWindow(
       const stored = await storePage(deps, runId, page.records, logger);
       invalid.push(...stored.invalid);
       addCounts(totals, stored.counts);
-      await addRunCounts(deps.prisma, runId, stored.counts);
       await queueMirror(deps, stored.recordingIds, logger);
     });
   } catch (cause) {
@@ -118,25 +118,47 @@ interface StoredPage {
   invalid: string[];
 }
 
-/** Each call in its own short transaction, so a call and its "missing" mark are stored together or not at all. */
+const PARSE_SLICE = 10;
+const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
+const MAX_CONFLICT_ATTEMPTS = 3;
+
+/**
+ * A page in one transaction, with the same batched merge-upserts as pushes: its calls, the "missing" marks of the
+ * calls no push had delivered, and the run's counts are committed together or not at all.
+ */
 async function storePage(deps: WindowRunDependencies, runId: bigint, records: unknown[], logger: Logger): Promise<StoredPage> {
-  const stored: StoredPage = { counts: { fetched: records.length, created: 0, updated: 0, unchanged: 0 }, recordingIds: [], invalid: [] };
-  for (const record of records) {
+  const calls: CallRecords[] = [];
+  const invalid: string[] = [];
+  for (const [index, record] of records.entries()) {
+    // a page takes ~20 ms to parse: let requests granted meanwhile go out now, not late (see LIMIT_WINDOW_MS)
+    if (index % PARSE_SLICE === PARSE_SLICE - 1) await yieldToEventLoop();
     const call = interpretPush("cdr", record);
-    if (!call.ok) {
+    if (call.ok) {
+      calls.push(call.records);
+    } else {
       logger.warn({ sessionId: call.sessionId, error: call.error }, "DescribeTelCdr record could not be read");
-      stored.invalid.push(`${call.sessionId ?? "(no SessionId)"}: ${call.error}`);
-      continue;
+      invalid.push(`${call.sessionId ?? "(no SessionId)"}: ${call.error}`);
     }
-    const outcome: SaveOutcome = await deps.prisma.$transaction(async (tx) => {
-      const saved = await saveCallRecords(tx, call.records, "reconcile");
-      if (saved.session === "created") await recordMissingSession(tx, runId, call.sdkAppId, call.sessionId);
-      return saved;
-    }, TRANSACTION_OPTIONS);
-    if (outcome.session !== "none") stored.counts[outcome.session] += 1;
-    stored.recordingIds.push(...outcome.recordingIdsToMirror);
   }
-  return stored;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ...(await writePage(deps.prisma, runId, records.length, calls)), invalid };
+    } catch (error) {
+      if (attempt >= MAX_CONFLICT_ATTEMPTS || !RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? "")) throw error;
+    }
+  }
+}
+
+function writePage(prisma: Database, runId: bigint, fetched: number, calls: CallRecords[]): Promise<Omit<StoredPage, "invalid">> {
+  return prisma.$transaction(async (tx) => {
+    const saved = await saveCallRecords(tx, calls, "reconcile");
+    const counts: RunCounts = { fetched, created: 0, updated: 0, unchanged: 0 };
+    for (const outcome of saved.sessions.values()) counts[outcome] += 1;
+    const sessions = calls.flatMap((call) => (call.session ? [call.session] : []));
+    await recordMissingSessions(tx, runId, sessions.filter((session) => saved.sessions.get(sessionKey(session)) === "created"));
+    await addRunCounts(tx, runId, counts);
+    return { counts, recordingIds: saved.recordingIdsToMirror };
+  }, TRANSACTION_OPTIONS);
 }
 
 async function queueMirror(deps: WindowRunDependencies, recordingIds: bigint[], logger: Logger): Promise<void> {

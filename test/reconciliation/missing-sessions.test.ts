@@ -1,16 +1,10 @@
 import { sampleCdr, sampleRecord } from "../support/payloads";
-import { nowSec, startReconcileFixture, type ReconcileFixture } from "../support/reconcile-fixture";
+import { nowSec, useReconcileService } from "../support/reconcile-fixture";
 import { sampleTelCdr } from "../support/tel-cdr-samples";
-import { uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
+import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
 
 describe("a reconcile run over a window", () => {
-  let fixture: ReconcileFixture;
-  let service: TestService;
-  beforeAll(async () => {
-    fixture = await startReconcileFixture();
-    service = await fixture.startService();
-  });
-  afterAll(() => fixture.stop());
+  const context = useReconcileService();
 
   const window = () => ({ start: nowSec() - 3 * 3600, end: nowSec() - 600 });
 
@@ -18,17 +12,17 @@ describe("a reconcile run over a window", () => {
     const appId = uniqueSdkAppId();
     const [pushed, lostA, lostB] = [uniqueSessionId(), uniqueSessionId(), uniqueSessionId()];
     const start = nowSec() - 2 * 3600;
-    fixture.fake.source.add(sampleTelCdr(appId, pushed, start), sampleTelCdr(appId, lostA, start + 60), sampleTelCdr(appId, lostB, start + 120));
-    await service.push("cdr", sampleCdr(appId, pushed, { StartTimestamp: start }));
+    context.fixture.fake.source.add(sampleTelCdr(appId, pushed, start), sampleTelCdr(appId, lostA, start + 60), sampleTelCdr(appId, lostB, start + 120));
+    await context.service.push("cdr", sampleCdr(appId, pushed, { StartTimestamp: start }));
 
-    const result = await service.reconciliation!.reconcileWindow(appId, window());
+    const result = await context.service.reconciliation!.reconcileWindow(appId, window());
 
     expect(result).toMatchObject({ status: "succeeded", fetched: 3, created: 2, updated: 1, unchanged: 0 });
-    const run = await service.database.prisma.reconcileRun.findUniqueOrThrow({ where: { id: result.runId }, include: { missingSessions: true } });
+    const run = await context.service.database.prisma.reconcileRun.findUniqueOrThrow({ where: { id: result.runId }, include: { missingSessions: true } });
     expect(run).toMatchObject({ sdkAppId: BigInt(appId), status: "succeeded", fetched: 3, created: 2, updated: 1, unchanged: 0, error: null });
     expect(run.finishedAt).toBeInstanceOf(Date);
     expect(run.missingSessions.map((missing) => missing.sessionId).sort()).toEqual([lostA, lostB].sort());
-    const sessions = await service.database.prisma.callSession.findMany({ where: { sdkAppId: BigInt(appId) }, orderBy: { startAt: "asc" } });
+    const sessions = await context.service.database.prisma.callSession.findMany({ where: { sdkAppId: BigInt(appId) }, orderBy: { startAt: "asc" } });
     expect(sessions.map((session) => [session.sessionId, session.source])).toEqual([
       [pushed, "push"],
       [lostA, "reconcile"],
@@ -42,14 +36,14 @@ describe("a reconcile run over a window", () => {
     const start = nowSec() - 2 * 3600;
     const listed = sampleTelCdr(appId, sessionId, start);
     const agentLeg = (listed.ServeParticipants as Record<string, unknown>[])[0]!;
-    fixture.fake.source.add(listed);
-    await service.push("cdr", sampleCdr(appId, sessionId, { StartTimestamp: start }));
-    await service.push("record", sampleRecord(appId, sessionId, { RecordId: agentLeg.RecordId, RecordURL: agentLeg.RecordURL }));
+    context.fixture.fake.source.add(listed);
+    await context.service.push("cdr", sampleCdr(appId, sessionId, { StartTimestamp: start }));
+    await context.service.push("record", sampleRecord(appId, sessionId, { RecordId: agentLeg.RecordId, RecordURL: agentLeg.RecordURL }));
 
-    await service.reconciliation!.reconcileWindow(appId, window());
+    await context.service.reconciliation!.reconcileWindow(appId, window());
 
     const where = { sdkAppId: BigInt(appId), sessionId };
-    const prisma = service.database.prisma;
+    const prisma = context.service.database.prisma;
     expect(await prisma.callSession.count({ where })).toBe(1);
     expect(await prisma.callParticipant.count({ where })).toBe(1);
     const recordings = await prisma.recording.findMany({ where, orderBy: [{ kind: "asc" }, { trackKey: "asc" }] });
@@ -63,11 +57,11 @@ describe("a reconcile run over a window", () => {
   it("fills the fields only the API has", async () => {
     const appId = uniqueSdkAppId();
     const sessionId = uniqueSessionId();
-    fixture.fake.source.add(sampleTelCdr(appId, sessionId, nowSec() - 2 * 3600));
+    context.fixture.fake.source.add(sampleTelCdr(appId, sessionId, nowSec() - 2 * 3600));
 
-    await service.reconciliation!.reconcileWindow(appId, window());
+    await context.service.reconciliation!.reconcileWindow(appId, window());
 
-    const session = await service.database.prisma.callSession.findUniqueOrThrow({ where: { sdkAppId_sessionId: { sdkAppId: BigInt(appId), sessionId } } });
+    const session = await context.service.database.prisma.callSession.findUniqueOrThrow({ where: { sdkAppId_sessionId: { sdkAppId: BigInt(appId), sessionId } } });
     expect(session).toMatchObject({
       asrUrl: `https://asr.example.com/${sessionId}.json`,
       protectedCaller: "0086400****6666",
@@ -76,7 +70,7 @@ describe("a reconcile run over a window", () => {
       endStatusCode: 1,
       durationSec: 60,
     });
-    const urls = await service.database.prisma.recording.findMany({ where: { sdkAppId: BigInt(appId), sessionId }, select: { recordUrl: true } });
+    const urls = await context.service.database.prisma.recording.findMany({ where: { sdkAppId: BigInt(appId), sessionId }, select: { recordUrl: true } });
     expect(urls.map((row) => row.recordUrl?.replace(/^.*\//, "")).sort()).toEqual(["agent.mp3", "customer.mp3", "voicemail.mp3?sign=abc"]);
   });
 });

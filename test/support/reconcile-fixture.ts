@@ -30,3 +30,19 @@ export async function startReconcileFixture(fakeOptions: Partial<FakeTcccApiOpti
 }
 
 export const nowSec = () => Math.floor(Date.now() / 1000);
+
+export interface ReconcileContext {
+  fixture: ReconcileFixture;
+  service: TestService;
+}
+
+/** For a describe block: a fake API and one service pointed at it, started before the tests and stopped after. */
+export function useReconcileService(env: Record<string, string> = {}, fakeOptions: Partial<FakeTcccApiOptions> = {}): ReconcileContext {
+  const context = {} as ReconcileContext;
+  beforeAll(async () => {
+    context.fixture = await startReconcileFixture(fakeOptions);
+    context.service = await context.fixture.startService(env);
+  });
+  afterAll(() => context.fixture.stop());
+  return context;
+}
