@@ -47,7 +47,7 @@ export class ReconcileRunFailedError extends Error {
  * The vendor counts requests as they arrive, we count them as we send: a request granted late in one window can
  * arrive after one granted early in the next. Spacing grants over a slightly longer window absorbs that jitter.
  */
-const LIMIT_WINDOW_MS = 1050;
+const LIMIT_WINDOW_MS = 1100;
 const SCHEDULE_LOCK_TTL_MS = 30_000;
 
 const appIdPayload = z.object({ sdkAppId: z.number().int().positive() });
