@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from "./observability/metrics";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
+import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -18,6 +19,8 @@ export interface RunningService {
   database: DatabaseHandle;
   jobs: JobQueues;
   metrics: Metrics;
+  /** Set when TCCC API credentials are configured. */
+  reconciliation?: ReconciliationService;
   /** Graceful: stop accepting, finish in-flight requests and jobs, close pools. */
   stop(): Promise<void>;
 }
@@ -41,9 +44,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const intake = createPushIntakeService({ prisma, logger });
   const pushAdmin = createPushAdminService({ prisma });
   const replayJob = replayPushesJob(pushAdmin);
+  const reconciliation = createReconciliationService({ config, prisma, jobs, logger });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
+    await reconciliation?.start();
   }
 
   let server: Server | undefined;
@@ -71,12 +76,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     database,
     jobs,
     metrics,
+    reconciliation,
     async stop() {
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
       }
+      await reconciliation?.stop();
       await jobs.close();
       await database.close();
       logger.info("service stopped");

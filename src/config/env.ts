@@ -6,6 +6,26 @@ import { z } from "zod";
  */
 const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
+const DAY_SEC = 86_400;
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: DAY_SEC } as const;
+
+/** "90m", "36h", "7d" or plain seconds. */
+const durationSec = z
+  .string()
+  .regex(/^\d+[smhd]?$/, "must be a duration like 3600, 90m, 36h or 7d")
+  .transform((value) => {
+    const unit = (/[smhd]$/.exec(value)?.[0] ?? "s") as keyof typeof SECONDS_PER_UNIT;
+    return Number.parseInt(value, 10) * SECONDS_PER_UNIT[unit];
+  });
+
+/** TCCC application ids, comma-separated; SdkAppIds are 10-digit numbers, well inside a JS number. */
+const sdkAppIdList = z
+  .string()
+  .transform((value) => value.split(",").map((id) => id.trim()).filter((id) => id !== ""))
+  .pipe(z.array(z.string().regex(/^[1-9]\d{0,15}$/, "must be comma-separated application ids")).min(1))
+  .transform((ids) => [...new Set(ids.map(Number))])
+  .pipe(z.array(z.number().int().max(Number.MAX_SAFE_INTEGER, "is too large")));
+
 const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -35,6 +55,20 @@ const configSchema = z
     // --- recording mirror ---
 
     // --- reconciliation ---
+    TCCC_SDK_APP_IDS: sdkAppIdList.optional(),
+    TCCC_SECRET_ID: z.string().min(1).optional(),
+    TCCC_SECRET_KEY: z.string().min(1).optional(),
+    TCCC_API_ENDPOINT: z.url({ protocol: /^https?$/ }).default("https://ccc.tencentcloudapi.com"),
+    TCCC_API_REGION: z.string().min(1).optional(),
+    TCCC_API_TIMEOUT_SEC: z.coerce.number().int().min(1).max(300).default(30),
+    RECONCILE_INTERVAL_SEC: z.coerce.number().int().min(1).default(900),
+    RECONCILE_LAG_SEC: z.coerce.number().int().min(0).default(300),
+    RECONCILE_OVERLAP_SEC: z.coerce.number().int().min(0).default(3600),
+    RECONCILE_INITIAL_LOOKBACK: durationSec.pipe(z.number().int().min(60).max(180 * DAY_SEC, "must be at most 180d (the API keeps 180 days)")).default(DAY_SEC),
+    // the API refuses windows of 90 days or more; smaller windows make smaller units of retry and progress
+    RECONCILE_MAX_WINDOW_SEC: z.coerce.number().int().min(60).max(90 * DAY_SEC - 1).default(DAY_SEC),
+    RECONCILE_MAX_RPS: z.coerce.number().int().min(1).max(1000).default(20),
+    RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 
     // --- admin and operations ---
     ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
@@ -49,6 +83,8 @@ const configSchema = z
     };
     requireWhen(config.PUSH_AUTH === "basic", "PUSH_AUTH=basic", ["PUSH_BASIC_USER", "PUSH_BASIC_PASSWORD"]);
     requireWhen(config.PUSH_AUTH === "oauth2", "PUSH_AUTH=oauth2", ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_SECRET"]);
+    const reconciling = config.TCCC_SDK_APP_IDS !== undefined || config.TCCC_SECRET_ID !== undefined || config.TCCC_SECRET_KEY !== undefined;
+    requireWhen(reconciling, "reconciliation is configured", ["TCCC_SECRET_ID", "TCCC_SECRET_KEY"]);
   });
 
 export type AppConfig = z.infer<typeof configSchema>;

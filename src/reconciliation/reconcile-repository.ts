@@ -1,0 +1,106 @@
+import type { SessionRow } from "../persistence/call-records";
+import type { Database, Sql } from "../persistence/database";
+import { toJsonRows } from "../persistence/sql-json";
+import type { TimeWindow } from "./windows";
+
+/** reconcile_runs, reconcile_watermarks and reconcile_missing_sessions. */
+
+export type RunStatus = "running" | "succeeded" | "failed";
+
+export interface RunCounts {
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface RunRow extends RunCounts {
+  id: bigint;
+  sdkAppId: bigint;
+  windowStart: Date;
+  windowEnd: Date;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+const toDate = (sec: number) => new Date(sec * 1000);
+
+export async function startRun(prisma: Database, sdkAppId: number, window: TimeWindow): Promise<bigint> {
+  const run = await prisma.reconcileRun.create({
+    data: { sdkAppId: BigInt(sdkAppId), windowStart: toDate(window.start), windowEnd: toDate(window.end), status: "running" },
+    select: { id: true },
+  });
+  return run.id;
+}
+
+/** Adds one page's counts; increments, because several pages of one run commit concurrently. */
+export async function addRunCounts(sql: Sql, runId: bigint, counts: RunCounts): Promise<void> {
+  await sql.$executeRaw`
+    UPDATE reconcile_runs
+       SET fetched = fetched + ${counts.fetched}, created = created + ${counts.created},
+           updated = updated + ${counts.updated}, unchanged = unchanged + ${counts.unchanged}
+     WHERE id = ${runId}`;
+}
+
+/**
+ * Closes a run. A succeeded sweep run moves the watermark in the same transaction, and never backwards: a backfill or
+ * an overlapping run may finish after a later one.
+ */
+export async function finishRun(
+  prisma: Database,
+  run: { id: bigint; sdkAppId: number; window: TimeWindow },
+  outcome: { status: "succeeded" | "failed"; error?: string; advanceWatermark: boolean },
+): Promise<void> {
+  const close = prisma.reconcileRun.update({
+    where: { id: run.id },
+    data: { status: outcome.status, finishedAt: new Date(), error: outcome.error ?? null },
+  });
+  if (outcome.status !== "succeeded" || !outcome.advanceWatermark) {
+    await close;
+    return;
+  }
+  await prisma.$transaction([
+    close,
+    prisma.$executeRaw`
+      INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (${BigInt(run.sdkAppId)}, ${toDate(run.window.end)})
+      ON CONFLICT (sdk_app_id) DO UPDATE
+        SET reconciled_until = GREATEST(reconcile_watermarks.reconciled_until, EXCLUDED.reconciled_until), updated_at = now()`,
+  ]);
+}
+
+/** Unix seconds, or undefined before the first successful sweep. */
+export async function readWatermark(prisma: Database, sdkAppId: number): Promise<number | undefined> {
+  const row = await prisma.reconcileWatermark.findUnique({ where: { sdkAppId: BigInt(sdkAppId) } });
+  return row ? Math.floor(row.reconciledUntil.getTime() / 1000) : undefined;
+}
+
+export async function recordMissingSessions(sql: Sql, runId: bigint, sessions: Pick<SessionRow, "sdkAppId" | "sessionId">[]): Promise<void> {
+  if (sessions.length === 0) return;
+  await sql.$executeRaw`
+    INSERT INTO reconcile_missing_sessions (run_id, sdk_app_id, session_id)
+    SELECT ${runId}, r."sdkAppId", r."sessionId" FROM json_to_recordset(${toJsonRows(sessions)}::json) AS r("sdkAppId" bigint, "sessionId" text)
+    ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * The latest run of each window that is still running or finished after `since`: a backfill request's progress.
+ */
+export async function runsForWindows(prisma: Database, sdkAppId: number, windows: TimeWindow[], since: Date): Promise<RunRow[]> {
+  if (windows.length === 0) return [];
+  const rows = await prisma.reconcileRun.findMany({
+    where: {
+      sdkAppId: BigInt(sdkAppId),
+      OR: windows.map((window) => ({ windowStart: toDate(window.start), windowEnd: toDate(window.end) })),
+      AND: [{ OR: [{ status: "running" }, { finishedAt: { gte: since } }] }],
+    },
+    orderBy: { startedAt: "desc" },
+  });
+  const latest = new Map<string, RunRow>();
+  for (const row of rows) {
+    const key = `${row.windowStart.getTime()}-${row.windowEnd.getTime()}`;
+    if (!latest.has(key)) latest.set(key, { ...row, status: row.status as RunStatus });
+  }
+  return [...latest.values()];
+}
