@@ -83,6 +83,15 @@ export function isDataException(error: unknown): boolean {
   return postgresErrorCode(error)?.startsWith("22") ?? false;
 }
 
+/**
+ * True when a value is beyond what PostgreSQL can process (SQLSTATE class 54: JSON nested deeper than its parser's
+ * stack allows, about 13,000 levels with the default max_stack_depth). Like a data exception, sending it again
+ * cannot help.
+ */
+export function isProgramLimitExceeded(error: unknown): boolean {
+  return postgresErrorCode(error)?.startsWith("54") ?? false;
+}
+
 function collectErrorText(error: unknown): string {
   const parts: string[] = [];
   const seen = new Set<unknown>();

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app-errors";
-import { isDataException, isDatabaseUnavailable, type Database } from "../persistence/database";
+import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded, type Database } from "../persistence/database";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
 import { interpretPush } from "./interpret-push";
@@ -92,6 +92,9 @@ export function createPushIntakeService(deps: PushIntakeDependencies) {
           "body cannot be stored: PostgreSQL rejects it (a \\u0000 character or an unpaired surrogate in a string)",
           ErrCode.UNSTORABLE_BODY,
         );
+      }
+      if (isProgramLimitExceeded(cause)) {
+        throw new BadRequestError("body cannot be stored: its JSON is nested too deeply for PostgreSQL", ErrCode.UNSTORABLE_BODY);
       }
       if (isDatabaseUnavailable(cause)) throw new StorageUnavailableError(cause);
       throw cause;
