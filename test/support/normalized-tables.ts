@@ -1,0 +1,28 @@
+/**
+ * The normalized rows of one application, in a form two applications can be compared by: what a delivery or a
+ * reconciliation produced, without what differs by nature (surrogate ids, the application id, row timestamps).
+ */
+export type RunQuery = (sql: string, params: unknown[]) => Promise<{ row: string }[]>;
+
+export interface NormalizedTables {
+  callSessions: string[];
+  callParticipants: string[];
+  recordings: string[];
+}
+
+/** Columns that say when or under which id a row was written, not what it says about the call. */
+const VOLATILE_COLUMNS = ["id", "sdk_app_id", "created_at", "updated_at", "mirrored_at"];
+const TABLES = { callSessions: "call_sessions", callParticipants: "call_participants", recordings: "recordings" } as const;
+
+export async function normalizedTables(query: RunQuery, sdkAppId: number | bigint): Promise<NormalizedTables> {
+  const read = async (table: string) => {
+    // rows as jsonb text, sorted: equal tables give equal arrays, and a difference shows as one readable line
+    const rows = await query(`SELECT (to_jsonb(t) - $2::text[])::text AS row FROM ${table} t WHERE sdk_app_id = $1::bigint ORDER BY 1`, [
+      String(sdkAppId),
+      VOLATILE_COLUMNS,
+    ]);
+    return rows.map((result) => result.row);
+  };
+  const entries = await Promise.all(Object.entries(TABLES).map(async ([name, table]) => [name, await read(table)] as const));
+  return Object.fromEntries(entries) as unknown as NormalizedTables;
+}
