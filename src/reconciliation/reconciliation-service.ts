@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import IORedis from "ioredis";
 import { z } from "zod";
 import type { AppConfig } from "../config/env";
@@ -50,6 +51,8 @@ export class ReconcileRunFailedError extends Error {
  */
 const LIMIT_WINDOW_MS = 1100;
 const SCHEDULE_LOCK_TTL_MS = 30_000;
+const REDECLARE_ATTEMPTS = 30;
+const REDECLARE_PAUSE_MS = 1000;
 
 const appIdPayload = z.object({ sdkAppId: z.number().int().positive() });
 const windowPayload = appIdPayload.extend({ start: z.number().int(), end: z.number().int() });
@@ -187,18 +190,43 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
     };
   }
 
-  /** Workers, and one scheduler per configured application (upserted under a lock: see BullMQ's concurrency bugs). */
+  /** One scheduler per configured application, upserted under a lock (see BullMQ's concurrency bugs). */
+  function declareSchedules(): Promise<void> {
+    return withRedisLock(redis, `${config.QUEUE_PREFIX}:reconcile-schedule-lock`, SCHEDULE_LOCK_TTL_MS, async () => {
+      for (const sdkAppId of scheduledAppIds) {
+        await jobs.schedule(sweepTickJob, `reconcile-sweep-${sdkAppId}`, config.RECONCILE_INTERVAL_SEC * 1000, { sdkAppId });
+      }
+    });
+  }
+
+  /**
+   * A Redis that comes back empty (restarted without persistence, failed over, flushed) has lost the schedulers with
+   * every other key, and reconciliation would stop until the next deploy: they are declared again after every
+   * reconnection. The queues' own connection may come back a moment later than this one, hence the retries.
+   */
+  async function declareSchedulesAgain(): Promise<void> {
+    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+      try {
+        await declareSchedules();
+        logger.info({ sdkAppIds: scheduledAppIds }, "Redis is back: reconciliation schedules declared again");
+        return;
+      } catch (error) {
+        if (attempt >= REDECLARE_ATTEMPTS) return logger.error({ err: error }, "could not declare reconciliation schedules again after a Redis reconnection");
+        await sleep(REDECLARE_PAUSE_MS, undefined, { signal: stopping.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Workers, and the schedulers of the configured applications. */
   async function start(): Promise<void> {
     for (const definition of [sweepTickJob, sweepJob, windowJob]) jobs.startWorker(definition);
     if (scheduledAppIds.length === 0) {
       logger.info("reconciliation: TCCC_SDK_APP_IDS is empty, no scheduled sweep (backfill only)");
       return;
     }
-    await withRedisLock(redis, `${config.QUEUE_PREFIX}:reconcile-schedule-lock`, SCHEDULE_LOCK_TTL_MS, async () => {
-      for (const sdkAppId of scheduledAppIds) {
-        await jobs.schedule(sweepTickJob, `reconcile-sweep-${sdkAppId}`, config.RECONCILE_INTERVAL_SEC * 1000, { sdkAppId });
-      }
-    });
+    await declareSchedules();
+    // registered once the first declaration is done: "ready" from here on means a reconnection
+    redis.on("ready", () => void declareSchedulesAgain());
     logger.info({ sdkAppIds: scheduledAppIds, intervalSec: config.RECONCILE_INTERVAL_SEC }, "reconciliation scheduled");
   }
 

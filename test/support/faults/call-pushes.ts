@@ -3,11 +3,11 @@ import { sampleCdr, sampleRecord } from "../payloads";
 import type { PushSpec } from "./push-load";
 
 /**
- * An endless stream of calls as TCCC pushes them: per call one CDR and two recording tracks (customer and agent),
- * each push with its own X-TCCC-PUSH-UUID.
+ * `calls` calls (endless by default) as TCCC pushes them: per call one CDR and two recording tracks (customer and
+ * agent), each push with its own X-TCCC-PUSH-UUID.
  */
-export function* callPushes(sdkAppId: number): Generator<PushSpec> {
-  for (;;) {
+export function* callPushes(sdkAppId: number, calls = Infinity): Generator<PushSpec> {
+  for (let call = 0; call < calls; call++) {
     const sessionId = randomUUID();
     const customerTrack = randomUUID();
     const agentTrack = randomUUID();
