@@ -85,8 +85,8 @@ export function streamPushes(baseUrl: () => string, source: Iterator<PushSpec>, 
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();
       }
-      // while the service is down every push fails at once; like TCCC, a lane waits a little before the next one
-      if (outcomes.at(-1)?.error) await new Promise((resolve) => setTimeout(resolve, FAILED_PUSH_PAUSE_MS));
+      // while the service or its database is down every push fails at once; like TCCC, a lane waits a little then
+      if (!outcomes.at(-1)?.acknowledged) await new Promise((resolve) => setTimeout(resolve, FAILED_PUSH_PAUSE_MS));
     }
   };
   const lanes = Promise.all(Array.from({ length: concurrency }, lane));
