@@ -23,6 +23,8 @@ export async function normalizedTables(query: RunQuery, sdkAppId: number | bigin
     ]);
     return rows.map((result) => result.row);
   };
-  const entries = await Promise.all(Object.entries(TABLES).map(async ([name, table]) => [name, await read(table)] as const));
-  return Object.fromEntries(entries) as unknown as NormalizedTables;
+  // one after the other: a single pg Client must not be given a query while it runs another
+  const tables: Partial<NormalizedTables> = {};
+  for (const [name, table] of Object.entries(TABLES) as [keyof NormalizedTables, string][]) tables[name] = await read(table);
+  return tables as NormalizedTables;
 }
