@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { adminApiRouter } from "./admin/admin-router";
 import { createPushAdminService } from "./admin/push-admin-service";
+import { createReconcileAdminService } from "./admin/reconcile-admin-service";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import type { AppConfig } from "./config/env";
 import { createApp } from "./http/app";
@@ -59,7 +60,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      adminRouters: [adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, jobs, replayJob })],
+      adminRouters: [
+        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin: createReconcileAdminService(prisma, reconciliation), jobs, replayJob }),
+      ],
     });
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
