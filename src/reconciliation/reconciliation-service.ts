@@ -223,7 +223,9 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
     await redis.quit().catch(() => redis.disconnect());
   }
 
-  return { sweep, reconcileWindow, requestBackfill, backfillProgress, start, stop };
+  const queueIds = [sweepTickJob.id, sweepJob.id, windowJob.id];
+
+  return { sweep, reconcileWindow, requestBackfill, backfillProgress, start, stop, queueIds };
 }
 
 export type ReconciliationService = NonNullable<ReturnType<typeof createReconciliationService>>;
