@@ -7,6 +7,7 @@ import type { Logger } from "./logging/logger";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
+import { createRecordingMirror } from "./recording-mirror/recording-mirror";
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -30,7 +31,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
-  const intake = createPushIntakeService({ prisma: database.prisma, logger });
+  const mirror = createRecordingMirror({ config, jobs, sql: database.prisma, logger });
+  const intake = createPushIntakeService({ prisma: database.prisma, logger, onRecordingsStored: mirror.queueMirrorJobs });
+  if (config.ROLE !== "api") await mirror.start();
 
   let server: Server | undefined;
   if (config.ROLE !== "worker") {
@@ -56,6 +59,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
         await closed;
       }
       await jobs.close();
+      mirror.close();
       await database.close();
       logger.info("service stopped");
     },

@@ -12,6 +12,7 @@ const REDACTED_PATHS = [
   "config.PUSH_BASIC_PASSWORD",
   "config.OAUTH_CLIENT_SECRET",
   "config.OAUTH_TOKEN_SECRET",
+  "config.S3_SECRET_ACCESS_KEY",
 ];
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
