@@ -2,7 +2,6 @@ import path from "node:path";
 import { ConfigError, type AppConfig } from "../../config/env";
 import { createFileStorage } from "./file-storage";
 import type { RecordingStorage } from "./recording-storage";
-import { createS3Storage } from "./s3-storage";
 
 export type StorageConfig = Pick<
   AppConfig,
@@ -20,6 +19,8 @@ export function createStorage(config: StorageConfig, projectRoot: string): Recor
   if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError("Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither");
   }
+  // loaded only for s3:// (about 20 MB of resident memory that a file-backed worker does not need)
+  const { createS3Storage } = require("./s3-storage") as typeof import("./s3-storage");
   return createS3Storage({
     bucket: url.hostname,
     prefix: decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, ""),
