@@ -16,6 +16,7 @@ import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
+import { createRecordingMirror } from "./recording-mirror/recording-mirror";
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -45,16 +46,19 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
 
-  const intake = createPushIntakeService({ prisma, logger });
-  const pushAdmin = createPushAdminService({ prisma });
+  const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger });
+  const onRecordingsStored = mirror.queueMirrorJobs;
+  const intake = createPushIntakeService({ prisma, logger, onRecordingsStored });
+  const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   const replayJob = replayPushesJob(pushAdmin);
-  const reconciliation = createReconciliationService({ config, prisma, jobs, logger });
+  const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
-  const queueIds = [replayJob.id, ...(reconciliation?.queueIds ?? [])];
+  const queueIds = [replayJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
+    await mirror.start();
     await reconciliation?.start();
   }
 
@@ -96,6 +100,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       }
       await reconciliation?.stop();
       await jobs.close();
+      mirror.close();
       await database.close();
       logger.info("service stopped");
     },

@@ -55,7 +55,7 @@ export function createJobQueues(options: JobQueuesOptions) {
       const { jobKey, ...jobOptions } = opts;
       return queueFor(definition.id).add(definition.id, data, {
         attempts: definition.attempts ?? 1,
-        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs } : undefined,
+        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs, jitter: definition.backoffJitter } : undefined,
         removeOnComplete: { age: 24 * 3600, count: 10_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
         ...(jobKey ? { jobId: safeJobId(`${definition.id}-${jobKey}`) } : {}),

@@ -13,6 +13,7 @@ const REDACTED_PATHS = [
   "config.OAUTH_CLIENT_SECRET",
   "config.OAUTH_TOKEN_SECRET",
   "config.TCCC_SECRET_KEY",
+  "config.S3_SECRET_ACCESS_KEY",
 ];
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
