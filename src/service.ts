@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { adminApiRouter } from "./admin/admin-router";
 import { createPushAdminService } from "./admin/push-admin-service";
 import { createReconcileAdminService } from "./admin/reconcile-admin-service";
+import { createRecordingAdminService } from "./admin/recording-admin-service";
 import { adminPageRouter } from "./admin/page/admin-page-router";
 import { queueBoardRouter } from "./admin/queue-board-router";
 import { replayPushesJob } from "./admin/replay-pushes-job";
@@ -46,13 +47,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
 
-  const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger });
+  const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
   const onRecordingsStored = mirror.queueMirrorJobs;
   const intake = createPushIntakeService({ prisma, logger, onRecordingsStored });
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   const replayJob = replayPushesJob(pushAdmin);
   const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
+  const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
   const queueIds = [replayJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds });
 
@@ -71,9 +73,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
       adminRouters: [
-        adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, jobs, replayJob, queueIds }),
+        adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, queueIds }),
         queueBoardRouter(config.ADMIN_TOKEN, jobs, queueIds),
-        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, jobs, replayJob }),
+        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob }),
       ],
     });
     server = await new Promise<Server>((resolve, reject) => {

@@ -32,6 +32,11 @@ export function registerStateGauges(metrics: Metrics, deps: { prisma: Database; 
     for (const row of rows) set({ sdk_app_id: row.sdk_app_id.toString() }, Number(row.failed));
   });
 
+  metrics.addGauge("tccc_recordings", "Recording tracks by mirror status (pending = the mirror backlog)", ["mirror_status"], async (set) => {
+    const rows = await prisma.recording.groupBy({ by: ["mirrorStatus"], _count: { _all: true } });
+    for (const row of rows) set({ mirror_status: row.mirrorStatus }, row._count._all);
+  });
+
   metrics.addGauge("tccc_queue_jobs", "Jobs per queue and state", ["queue", "state"], async (set) => {
     // Redis being away must not break the whole scrape: the gauge is then simply absent
     const depths = await jobs.depths(deps.queueIds).catch(() => ({}) as Record<string, Record<string, number>>);

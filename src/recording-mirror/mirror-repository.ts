@@ -116,3 +116,20 @@ export async function findTracksToSweep(sql: Sql, options: { minAgeMs: number; l
      LIMIT ${options.limit}`;
   return rows.map((row) => row.id);
 }
+
+export type RequeueResult = "queued" | "not-found" | "in-progress";
+
+/**
+ * Puts a track back in line for the mirror (after a failure was fixed, a URL re-signed, or storage replaced), with
+ * its attempts reset. Refused while a worker holds the lease: that copy is still under way.
+ */
+export async function requeueTrack(sql: Sql, id: bigint): Promise<RequeueResult> {
+  const [row] = await sql.$queryRaw<{ requeued: boolean }[]>`
+    WITH target AS (SELECT id, ${LEASE_IS_FREE} AS free FROM recordings WHERE id = ${id} FOR UPDATE),
+         requeued AS (
+           UPDATE recordings r SET mirror_status = 'pending', mirror_attempts = 0, mirror_error = NULL, updated_at = now()
+             FROM target WHERE r.id = target.id AND target.free RETURNING r.id)
+    SELECT EXISTS (SELECT 1 FROM requeued) AS requeued FROM target`;
+  if (!row) return "not-found";
+  return row.requeued ? "queued" : "in-progress";
+}

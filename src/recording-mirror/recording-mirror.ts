@@ -4,6 +4,7 @@ import { PROJECT_ROOT } from "../config/project-root";
 import { defineJob } from "../jobs/job-definition";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
+import type { Metrics } from "../observability/metrics";
 import type { Sql } from "../persistence/database";
 import { findTracksToSweep } from "./mirror-repository";
 import { mirrorTrack } from "./mirror-track";
@@ -34,6 +35,7 @@ export interface RecordingMirrorDependencies {
   jobs: JobQueues;
   sql: Sql;
   logger: Logger;
+  metrics?: Pick<Metrics, "mirrorAttempts" | "mirrorBytes">;
 }
 
 export const MIRROR_QUEUE = "recording-mirror";
@@ -63,6 +65,8 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
     backoffJitter: 0.5,
     async handle({ recordingId }, context) {
       const result = await mirrorTrack(BigInt(recordingId), { ...trackDependencies, logger: context.logger });
+      deps.metrics?.mirrorAttempts.inc({ outcome: result.outcome });
+      if (result.outcome === "mirrored") deps.metrics?.mirrorBytes.inc(result.object.sizeBytes);
       // throwing hands the retry, with backoff, to BullMQ; the row already says why
       if (result.outcome === "retry") throw result.error;
       return result.outcome;

@@ -7,6 +7,7 @@ import type { JobQueues } from "../../jobs/job-queues";
 import { ADMIN_COOKIE, checkAdmin } from "../admin-auth";
 import type { PushAdminService } from "../push-admin-service";
 import type { ReconcileAdminService } from "../reconcile-admin-service";
+import type { RecordingAdminService } from "../recording-admin-service";
 import type { replayPushesJob } from "../replay-pushes-job";
 import type { Html } from "./html";
 import { dashboardPage, loginPage } from "./views";
@@ -17,10 +18,9 @@ export interface AdminPageOptions {
   reconcileAdmin: ReconcileAdminService;
   jobs: JobQueues;
   replayJob: ReturnType<typeof replayPushesJob>;
+  recordingAdmin: RecordingAdminService;
   /** Queues whose depths the page shows. */
   queueIds: string[];
-  /** Further sections (e.g. failed mirrors), each rendered on every view of the page. */
-  sections?: (() => Promise<Html>)[];
 }
 
 const reconcileForm = z.object({
@@ -67,14 +67,14 @@ export function adminPageRouter(options: AdminPageOptions): Router {
   };
 
   router.get("/admin", requireAdmin, async (req, res) => {
-    const [failedPushes, runs, queueDepths, extra] = await Promise.all([
+    const [failedPushes, failedRecordings, runs, queueDepths] = await Promise.all([
       options.pushAdmin.list({ status: "failed" }, 100),
+      options.recordingAdmin.listFailed(100),
       options.reconcileAdmin.listRuns({}, 30),
       options.jobs.depths(options.queueIds).catch(() => ({})),
-      Promise.all((options.sections ?? []).map((section) => section())),
     ]);
     const notice = typeof req.query.notice === "string" ? req.query.notice.slice(0, 300) : undefined;
-    send(res, dashboardPage({ failedPushes, runs, reconciliationEnabled: options.reconcileAdmin.enabled, queueDepths, notice }, extra));
+    send(res, dashboardPage({ failedPushes, failedRecordings, runs, reconciliationEnabled: options.reconcileAdmin.enabled, queueDepths, notice }));
   });
 
   router.post("/admin/ui/pushes/replay-failed", requireAdmin, async (_req, res) => {
@@ -86,6 +86,13 @@ export function adminPageRouter(options: AdminPageOptions): Router {
     const pushUuid = String(req.params.pushUuid);
     const outcome = await options.pushAdmin.replay(pushUuid);
     backToPage(res, outcome.status === "processed" ? `Push ${pushUuid} replayed: processed.` : `Push ${pushUuid} still fails: ${outcome.error}`);
+  });
+
+  router.post("/admin/ui/recordings/:id/mirror", requireAdmin, async (req, res) => {
+    const id = String(req.params.id);
+    if (!/^\d{1,19}$/.test(id)) return backToPage(res, `No recording ${id}.`);
+    await options.recordingAdmin.remirror(BigInt(id));
+    return backToPage(res, `Recording ${id} queued for the mirror again.`);
   });
 
   router.post("/admin/ui/reconcile", requireAdmin, form, async (req, res) => {

@@ -1,9 +1,11 @@
 import type { PushView } from "../push-admin-service";
 import type { ReconcileRunView } from "../reconcile-admin-service";
+import type { FailedRecordingView } from "../recording-admin-service";
 import { Html, html } from "./html";
 
 export interface DashboardData {
   failedPushes: PushView[];
+  failedRecordings: FailedRecordingView[];
   runs: ReconcileRunView[];
   reconciliationEnabled: boolean;
   queueDepths: Record<string, Record<string, number>>;
@@ -97,6 +99,23 @@ function runsSection(runs: ReconcileRunView[], enabled: boolean): Html {
     }</section>`;
 }
 
+function failedRecordingsSection(recordings: FailedRecordingView[]): Html {
+  const rows = recordings.map(
+    (recording) => html`<tr data-recording-id="${recording.id}">
+      <td>${recording.id}</td><td>${recording.sdkAppId}</td><td><code>${recording.sessionId}</code></td><td>${recording.kind}</td>
+      <td><code>${recording.recordId ?? ""}</code></td><td>${recording.recordedAt ?? ""}</td><td>${recording.attempts}</td>
+      <td class="error">${recording.error ?? ""}</td>
+      <td><form class="inline" method="post" action="/admin/ui/recordings/${recording.id}/mirror"><button type="submit">Retry</button></form></td></tr>`,
+  );
+  return html`<section id="failed-recordings"><h2>Recordings whose mirror failed (${recordings.length})</h2>
+    ${
+      recordings.length === 0
+        ? html`<p class="empty">No failed mirrors.</p>`
+        : html`<table><thead><tr><th>Id</th><th>App</th><th>Session</th><th>Kind</th><th>Record id</th><th>Recorded</th><th>Attempts</th><th>Error</th><th></th></tr></thead>
+      <tbody>${rows}</tbody></table>`
+    }</section>`;
+}
+
 function queuesSection(depths: Record<string, Record<string, number>>): Html {
   const names = Object.keys(depths).sort();
   return html`<section id="queues"><h2>Queues</h2>
@@ -107,12 +126,12 @@ function queuesSection(depths: Record<string, Record<string, number>>): Html {
     })}</tbody></table><p><a href="/admin/queues">Open the queue board</a></p></section>`;
 }
 
-export function dashboardPage(data: DashboardData, extraSections: Html[] = []): Html {
+export function dashboardPage(data: DashboardData): Html {
   return layout(
     "TCCC receiver admin",
     html`<header><strong>TCCC push receiver — admin</strong><nav><a href="/admin">Refresh</a><a href="/admin/queues">Queues</a>
       <form class="inline" method="post" action="/admin/logout"><button type="submit">Sign out</button></form></nav></header>
     <main>${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ""}
-    ${failedPushesSection(data.failedPushes)}${extraSections}${runsSection(data.runs, data.reconciliationEnabled)}${queuesSection(data.queueDepths)}</main>`,
+    ${failedPushesSection(data.failedPushes)}${failedRecordingsSection(data.failedRecordings)}${runsSection(data.runs, data.reconciliationEnabled)}${queuesSection(data.queueDepths)}</main>`,
   );
 }
