@@ -2,6 +2,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { adminApiRouter } from "./admin/admin-router";
 import { createPushAdminService } from "./admin/push-admin-service";
+import { createReconcileAdminService } from "./admin/reconcile-admin-service";
+import { adminPageRouter } from "./admin/page/admin-page-router";
+import { queueBoardRouter } from "./admin/queue-board-router";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import type { AppConfig } from "./config/env";
 import { createApp } from "./http/app";
@@ -45,6 +48,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const pushAdmin = createPushAdminService({ prisma });
   const replayJob = replayPushesJob(pushAdmin);
   const reconciliation = createReconciliationService({ config, prisma, jobs, logger });
+  const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
+  const queueIds = [replayJob.id, ...(reconciliation?.queueIds ?? [])];
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
@@ -59,7 +64,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      adminRouters: [adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, jobs, replayJob })],
+      adminRouters: [
+        adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, jobs, replayJob, queueIds }),
+        queueBoardRouter(config.ADMIN_TOKEN, jobs, queueIds),
+        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, jobs, replayJob }),
+      ],
     });
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));

@@ -106,11 +106,15 @@ export function createJobQueues(options: JobQueuesOptions) {
       return [...queues.keys()].sort();
     },
 
-    async depths(): Promise<Record<string, Record<string, number>>> {
+    /** Job counts per queue, for the given queue ids (default: every queue this process has touched). */
+    async depths(ids: string[] = [...queues.keys()]): Promise<Record<string, Record<string, number>>> {
       const result: Record<string, Record<string, number>> = {};
-      for (const [id, queue] of queues) result[id] = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
+      for (const id of ids) result[id] = await queueFor(id).getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
       return result;
     },
+
+    /** Ids of the queues this process runs workers for. */
+    workerQueueIds: () => workers.map((worker) => worker.name),
 
     /**
      * Lets running jobs finish, then closes every connection. Bounded: with Redis unreachable a graceful close would
