@@ -43,7 +43,7 @@ describe("the CLI's reconcile, with a service whose workers run the windows", ()
     expect(await sessionsOf(appId)).toBe(40);
   });
 
-  it("--no-wait prints the queued windows (ISO times accepted) and returns at once", async () => {
+  it("--no-wait prints the queued runs (ISO times accepted) and returns at once", async () => {
     const appId = uniqueSdkAppId();
     const { from, to } = lastTwoHours();
     const iso = (sec: number) => new Date(sec * 1000).toISOString();
@@ -51,7 +51,10 @@ describe("the CLI's reconcile, with a service whose workers run the windows", ()
     const { code, stdout } = await cli("reconcile", "--sdk-app-id", String(appId), "--from", iso(from), "--to", iso(to).replace("Z", "+00:00"), "--no-wait");
 
     expect(code).toBe(0);
-    expect(stdout).toBe(`${iso(from)} ${iso(from + HOUR)}\n${iso(from + HOUR)} ${iso(to)}\n`);
+    expect(stdout).toMatch(new RegExp(`^run #\\d+ ${iso(from)} ${iso(from + HOUR)}\nrun #\\d+ ${iso(from + HOUR)} ${iso(to)}\n$`));
+    const runIds = [...stdout.matchAll(/#(\d+)/g)].map((match) => BigInt(match[1]!));
+    const runs = await service.database.prisma.reconcileRun.findMany({ where: { id: { in: runIds } } });
+    expect(runs.map((run) => run.sdkAppId)).toEqual([BigInt(appId), BigInt(appId)]);
   });
 
   it("exits 1 and says why when a window fails", async () => {

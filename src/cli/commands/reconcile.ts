@@ -47,8 +47,8 @@ running adds nothing. <time> is unix seconds or ISO 8601 with a zone: 2026-03-01
 2026-03-01T08:00:00Z, 2026-03-01T16:00:00+08:00. The API serves the last 180 days.
 
 Waits and prints progress on stderr until every window has run, then a summary on stdout; exit code 1 when a
-window failed (the service retries it, and the next run reads it again). --no-wait prints the queued windows and
-returns at once. Needs TCCC_SECRET_ID and TCCC_SECRET_KEY, as the service does.`,
+window failed (the service retries it, and the next run reads it again). --no-wait prints the queued runs (id, window start
+and end) and returns at once; GET /admin/reconcile/runs shows them later. Needs TCCC_SECRET_ID and TCCC_SECRET_KEY, as the service does.`,
   options: { "sdk-app-id": { type: "string" }, from: { type: "string" }, to: { type: "string" }, "no-wait": { type: "boolean" }, "poll-ms": { type: "string" } },
   async run(args, context) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(" ")}`);
@@ -68,7 +68,9 @@ returns at once. Needs TCCC_SECRET_ID and TCCC_SECRET_KEY, as the service does.`
     }
     context.out.note(`queued ${request.windows.length} windows for app ${sdkAppId}, ${from.toISOString()} to ${to.toISOString()}`);
     if (args.values["no-wait"]) {
-      for (const window of request.windows) context.out.result(`${new Date(window.start * 1000).toISOString()} ${new Date(window.end * 1000).toISOString()}`);
+      request.windows.forEach((window, index) =>
+        context.out.result(`run #${request.runIds[index]} ${new Date(window.start * 1000).toISOString()} ${new Date(window.end * 1000).toISOString()}`),
+      );
       return ExitCode.OK;
     }
     await warnWithoutWorkers(context);

@@ -50,8 +50,7 @@ scheduled sweep.`,
     const appOption = stringOption(args, "sdk-app-id");
     const sdkAppId = appOption === undefined ? undefined : BigInt(parseSdkAppId(appOption));
     const [prisma, jobs] = await Promise.all([context.database(), context.jobs()]);
-    await jobs.discoverQueues();
-    const [status, queues] = await Promise.all([readOperationalStatus(prisma, sdkAppId), jobs.depths()]);
+    const [status, queues] = await Promise.all([readOperationalStatus(prisma, sdkAppId), jobs.depths(await jobs.discoverQueues())]);
     if (args.values.json) context.out.result(JSON.stringify({ queues, ...status }, null, 2));
     else for (const line of formatStatus(status, queues, context.config.QUEUE_PREFIX)) context.out.result(line);
     return ExitCode.OK;
