@@ -11,6 +11,7 @@ import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import type { Logger } from "./logging/logger";
 import { createMetrics, type Metrics } from "./observability/metrics";
+import { registerStateGauges } from "./observability/state-gauges";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
@@ -50,6 +51,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const reconciliation = createReconciliationService({ config, prisma, jobs, logger });
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
   const queueIds = [replayJob.id, ...(reconciliation?.queueIds ?? [])];
+  registerStateGauges(metrics, { prisma, jobs, queueIds });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
