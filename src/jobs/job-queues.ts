@@ -93,6 +93,19 @@ export function createJobQueues(options: JobQueuesOptions) {
 
     ping: () => producerConnection.ping(),
 
+    /**
+     * Registers every queue that exists in Redis under this prefix, whichever process created it, so that depths()
+     * covers them: a process without workers (ROLE=api, the CLI) knows no queue by itself. SCAN, not KEYS: it does
+     * not block Redis, however many job keys there are.
+     */
+    async discoverQueues(): Promise<string[]> {
+      const globEscaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+      for await (const keys of producerConnection.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
+        for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+      }
+      return [...queues.keys()].sort();
+    },
+
     /** Job counts per queue, for the given queue ids (default: every queue this process has touched). */
     async depths(ids: string[] = [...queues.keys()]): Promise<Record<string, Record<string, number>>> {
       const result: Record<string, Record<string, number>> = {};

@@ -16,8 +16,10 @@ const REDACTED_PATHS = [
   "config.S3_SECRET_ACCESS_KEY",
 ];
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { service: "tccc-push-receiver", ...bindings }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+/** To stdout (pino's default destination) for the service; the CLI passes stderr, keeping stdout for its results. */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
+  const options = { level, base: { service: "tccc-push-receiver", ...bindings }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Keeps enough of a phone number to recognise it, never the whole of it. */

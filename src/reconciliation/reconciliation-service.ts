@@ -53,6 +53,9 @@ export class ReconcileRunFailedError extends Error {
 const LIMIT_WINDOW_MS = 1100;
 const SCHEDULE_LOCK_TTL_MS = 30_000;
 
+/** The queue backfill windows wait in; the CLI checks that some worker consumes it. */
+export const RECONCILE_WINDOW_QUEUE = "reconcile-window";
+
 const appIdPayload = z.object({ sdkAppId: z.number().int().positive() });
 const windowPayload = appIdPayload.extend({ start: z.number().int(), end: z.number().int(), runId: z.string().regex(/^\d+$/).optional() });
 
@@ -157,7 +160,7 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
   });
 
   const windowJob = defineJob({
-    id: "reconcile-window",
+    id: RECONCILE_WINDOW_QUEUE,
     payload: windowPayload,
     concurrency: 2,
     // a run interrupted by a stop is taken up again by another worker
