@@ -32,6 +32,25 @@ export function createRecordingAdminService(prisma: Database, queueMirrorJobs: (
       }));
     },
 
+    /** Every recording whose mirror failed, sent to the mirror again; counts what could be queued. */
+    async remirrorFailed(onProgress: (done: number) => Promise<void> = async () => undefined): Promise<{ queued: number; inProgress: number }> {
+      const counts = { queued: 0, inProgress: 0 };
+      let afterId = 0n;
+      for (;;) {
+        const page = await prisma.recording.findMany({ where: { mirrorStatus: "failed", id: { gt: afterId } }, orderBy: { id: "asc" }, take: 200, select: { id: true } });
+        if (page.length === 0) return counts;
+        const queued: bigint[] = [];
+        for (const { id } of page) {
+          afterId = id;
+          if ((await requeueTrack(prisma, id)) === "queued") queued.push(id);
+          else counts.inProgress += 1;
+        }
+        await queueMirrorJobs(queued);
+        counts.queued += queued.length;
+        await onProgress(counts.queued + counts.inProgress);
+      }
+    },
+
     async remirror(id: bigint): Promise<void> {
       const result = await requeueTrack(prisma, id);
       if (result === "not-found") throw new NotFoundError(`no recording with id ${id}`);

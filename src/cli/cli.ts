@@ -6,11 +6,12 @@ import { parseCommandArgs } from "./args";
 import { createCliContext, type CliOutput } from "./cli-context";
 import type { CliCommand } from "./command";
 import { reconcileCommand } from "./commands/reconcile";
+import { remirrorCommand } from "./commands/remirror";
 import { replayCommand } from "./commands/replay";
 import { statusCommand } from "./commands/status";
 import { DependencyUnreachableError, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit-codes";
 
-const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, statusCommand];
+const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, remirrorCommand, statusCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
