@@ -7,7 +7,7 @@ describe("the CLI's usage and exit codes", () => {
     const { code, stdout } = await runCli(["--help"]);
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/replay .*\n\s+reconcile .*\n\s+status /);
+    expect(stdout).toMatch(/replay .*\n\s+reconcile .*\n\s+remirror .*\n\s+status /);
     expect(stdout).toContain("Exit codes:\n  0  success\n  1  the work ran but something failed");
     expect(stdout).toMatch(/2 {2}usage or configuration error/);
     expect(stdout).toMatch(/3 {2}a dependency \(PostgreSQL or Redis\) is unreachable/);
