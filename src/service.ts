@@ -2,16 +2,22 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { adminApiRouter } from "./admin/admin-router";
 import { createPushAdminService } from "./admin/push-admin-service";
+import { createReconcileAdminService } from "./admin/reconcile-admin-service";
+import { createRecordingAdminService } from "./admin/recording-admin-service";
+import { adminPageRouter } from "./admin/page/admin-page-router";
+import { queueBoardRouter } from "./admin/queue-board-router";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import type { AppConfig } from "./config/env";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import type { Logger } from "./logging/logger";
 import { createMetrics, type Metrics } from "./observability/metrics";
+import { registerStateGauges } from "./observability/state-gauges";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrations } from "./persistence/migrations/migrations";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
+import { createRecordingMirror } from "./recording-mirror/recording-mirror";
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -41,13 +47,20 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
 
-  const intake = createPushIntakeService({ prisma, logger });
-  const pushAdmin = createPushAdminService({ prisma });
+  const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
+  const onRecordingsStored = mirror.queueMirrorJobs;
+  const intake = createPushIntakeService({ prisma, logger, onRecordingsStored });
+  const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   const replayJob = replayPushesJob(pushAdmin);
-  const reconciliation = createReconciliationService({ config, prisma, jobs, logger });
+  const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });
+  const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
+  const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
+  const queueIds = [replayJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
+  registerStateGauges(metrics, { prisma, jobs, queueIds });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
+    await mirror.start();
     await reconciliation?.start();
   }
 
@@ -59,7 +72,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      adminRouters: [adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, jobs, replayJob })],
+      adminRouters: [
+        adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, queueIds }),
+        queueBoardRouter(config.ADMIN_TOKEN, jobs, queueIds),
+        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob }),
+      ],
     });
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -85,6 +102,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       }
       await reconciliation?.stop();
       await jobs.close();
+      mirror.close();
       await database.close();
       logger.info("service stopped");
     },

@@ -4,11 +4,15 @@ import { validate } from "../http/validate";
 import type { JobQueues } from "../jobs/job-queues";
 import { adminAuthentication } from "./admin-auth";
 import { pushFilterSchema, type PushAdminService } from "./push-admin-service";
+import type { ReconcileAdminService } from "./reconcile-admin-service";
+import type { RecordingAdminService } from "./recording-admin-service";
 import type { replayPushesJob } from "./replay-pushes-job";
 
-export interface AdminRouterOptions {
+export interface AdminApiOptions {
   adminToken: string | undefined;
   pushAdmin: PushAdminService;
+  reconcileAdmin: ReconcileAdminService;
+  recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
   replayJob: ReturnType<typeof replayPushesJob>;
 }
@@ -16,8 +20,20 @@ export interface AdminRouterOptions {
 const listPushesQuery = pushFilterSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const pushUuidParams = z.object({ pushUuid: z.string().min(1).max(200) });
 
-/** The admin JSON API. Every route sits behind the admin token; routes validate input and call a service. */
-export function adminApiRouter(options: AdminRouterOptions): Router {
+/** Unix seconds or an ISO 8601 date. */
+const instant = z.union([z.number().int().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]);
+const reconcileBody = z.object({ sdkAppId: z.coerce.number().int().positive(), from: instant, to: instant }).strict();
+const recordingParams = z.object({ id: z.string().regex(/^\d{1,19}$/, "must be a recording id").transform(BigInt) });
+const listRecordingsQuery = z.object({ status: z.literal("failed").default("failed"), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+const listRunsQuery = z.object({
+  sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").transform(BigInt).optional(),
+  status: z.enum(["queued", "running", "succeeded", "failed"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+/** The admin JSON API: routes validate input and call a service. Mounted behind the admin token. */
+export function adminApiRouter(options: AdminApiOptions): Router {
   const router = Router();
   router.use("/admin", adminAuthentication(options.adminToken), express.json({ limit: "64kb" }));
 
@@ -36,6 +52,27 @@ export function adminApiRouter(options: AdminRouterOptions): Router {
     const { pushUuid } = validate(pushUuidParams, req.params, "path");
     const { status, error } = await options.pushAdmin.replay(pushUuid);
     res.json({ pushUuid, status, error });
+  });
+
+  router.post("/admin/reconcile", async (req, res) => {
+    const { sdkAppId, from, to } = validate(reconcileBody, req.body ?? {}, "body");
+    res.status(202).json({ runIds: await options.reconcileAdmin.requestRange(sdkAppId, from, to) });
+  });
+
+  router.get("/admin/reconcile/runs", async (req, res) => {
+    const { limit, ...filter } = validate(listRunsQuery, req.query, "query");
+    res.json({ runs: await options.reconcileAdmin.listRuns(filter, limit) });
+  });
+
+  router.get("/admin/recordings", async (req, res) => {
+    const { limit } = validate(listRecordingsQuery, req.query, "query");
+    res.json({ recordings: await options.recordingAdmin.listFailed(limit) });
+  });
+
+  router.post("/admin/recordings/:id/mirror", async (req, res) => {
+    const { id } = validate(recordingParams, req.params, "path");
+    await options.recordingAdmin.remirror(id);
+    res.status(202).json({ recordingId: id.toString(), mirrorStatus: "pending" });
   });
 
   return router;

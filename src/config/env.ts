@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowlist } from "../recording-mirror/host-allowlist";
 
 /**
  * The one place configuration is read. Every variable is documented in .env.example; a wrong or missing value stops
@@ -53,6 +54,36 @@ const configSchema = z
     PUSH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 
     // --- recording mirror ---
+    MIRROR_ENABLED: booleanFlag.default(true),
+    STORAGE_URL: z
+      .string()
+      .regex(/^(file:.+|s3:\/\/[^/]+(\/.*)?)$/, "must be file:///absolute/dir, file:relative/dir or s3://bucket[/prefix]")
+      .default("file:./data/recordings"),
+    S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    MIRROR_ALLOWED_HOSTS: z
+      .string()
+      .default(".myqcloud.com,.tencentcos.cn")
+      .transform((value, ctx) => {
+        try {
+          return parseAllowlist(value.split(",").filter((entry) => entry.trim() !== ""));
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    MIRROR_CUSTOM_RECORD_URL: z.enum(["skip", "mirror"]).default("skip"),
+    MIRROR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    MIRROR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+    MIRROR_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(60_000),
+    MIRROR_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    // 0 turns the sweep off
+    MIRROR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
+    MIRROR_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(600_000),
+    MIRROR_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
 
     // --- reconciliation ---
     TCCC_SDK_APP_IDS: sdkAppIdList.optional(),

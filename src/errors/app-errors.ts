@@ -14,6 +14,7 @@ export const ErrCode = {
   UNAUTHORIZED: 1401,
   FORBIDDEN: 1403,
   NOT_FOUND: 1404,
+  CONFLICT: 1409,
   INTERNAL: 1500,
   STORAGE_UNAVAILABLE: 1503,
 } as const;
@@ -56,6 +57,12 @@ export class UnauthorizedError extends AppError {
 export class NotFoundError extends AppError {
   constructor(message: string) {
     super(404, ErrCode.NOT_FOUND, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(409, ErrCode.CONFLICT, message);
   }
 }
 

@@ -20,6 +20,8 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   limiter?: { max: number; duration: number };
   attempts?: number;
   backoffMs?: number;
+  /** 0..1: how much of each backoff delay is randomised, so failures that struck together do not retry together. */
+  backoffJitter?: number;
 }
 
 export function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Schema>): JobDefinition<Schema> {

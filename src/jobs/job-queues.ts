@@ -55,7 +55,7 @@ export function createJobQueues(options: JobQueuesOptions) {
       const { jobKey, ...jobOptions } = opts;
       return queueFor(definition.id).add(definition.id, data, {
         attempts: definition.attempts ?? 1,
-        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs } : undefined,
+        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs, jitter: definition.backoffJitter } : undefined,
         removeOnComplete: { age: 24 * 3600, count: 10_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
         ...(jobKey ? { jobId: safeJobId(`${definition.id}-${jobKey}`) } : {}),
@@ -93,11 +93,28 @@ export function createJobQueues(options: JobQueuesOptions) {
 
     ping: () => producerConnection.ping(),
 
-    async depths(): Promise<Record<string, Record<string, number>>> {
+    /**
+     * Registers every queue that exists in Redis under this prefix, whichever process created it, so that depths()
+     * covers them: a process without workers (ROLE=api, the CLI) knows no queue by itself. SCAN, not KEYS: it does
+     * not block Redis, however many job keys there are.
+     */
+    async discoverQueues(): Promise<string[]> {
+      const globEscaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+      for await (const keys of producerConnection.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
+        for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+      }
+      return [...queues.keys()].sort();
+    },
+
+    /** Job counts per queue, for the given queue ids (default: every queue this process has touched). */
+    async depths(ids: string[] = [...queues.keys()]): Promise<Record<string, Record<string, number>>> {
       const result: Record<string, Record<string, number>> = {};
-      for (const [id, queue] of queues) result[id] = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
+      for (const id of ids) result[id] = await queueFor(id).getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
       return result;
     },
+
+    /** Ids of the queues this process runs workers for. */
+    workerQueueIds: () => workers.map((worker) => worker.name),
 
     /**
      * Lets running jobs finish, then closes every connection. Bounded: with Redis unreachable a graceful close would

@@ -23,10 +23,20 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const mirrorAttempts = new Counter({
+    name: "tccc_mirror_attempts_total",
+    help: "Mirror attempts by outcome (mirrored, retry, failed, skipped, not-pending)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const mirrorBytes = new Counter({ name: "tccc_mirror_bytes_total", help: "Bytes of recordings copied into storage", registers: [registry] });
+
   return {
     registry,
     pushes,
     httpDuration,
+    mirrorAttempts,
+    mirrorBytes,
     /** A gauge whose value is read when Prometheus scrapes. */
     addGauge(name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => Promise<void>) {
       return new Gauge({

@@ -5,7 +5,8 @@ import type { TimeWindow } from "./windows";
 
 /** reconcile_runs, reconcile_watermarks and reconcile_missing_sessions. */
 
-export type RunStatus = "running" | "succeeded" | "failed";
+/** queued: a backfill window waiting for its job; then running, then succeeded or failed. */
+export type RunStatus = "queued" | "running" | "succeeded" | "failed";
 
 export interface RunCounts {
   fetched: number;
@@ -27,7 +28,27 @@ export interface RunRow extends RunCounts {
 
 const toDate = (sec: number) => new Date(sec * 1000);
 
-export async function startRun(prisma: Database, sdkAppId: number, window: TimeWindow): Promise<bigint> {
+/**
+ * A run row for a window about to be queued, so that whoever asked gets its id at once. A window already queued or
+ * running keeps its one row: asking twice (or twice at the same moment: the lock) queues no second run.
+ */
+export async function queueRun(prisma: Database, sdkAppId: number, window: TimeWindow): Promise<bigint> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('reconcile-queue'), ${sdkAppId % 2_147_483_647})`;
+    const where = { sdkAppId: BigInt(sdkAppId), windowStart: toDate(window.start), windowEnd: toDate(window.end) };
+    const existing = await tx.reconcileRun.findFirst({ where: { ...where, status: { in: ["queued", "running"] } }, select: { id: true } });
+    if (existing) return existing.id;
+    return (await tx.reconcileRun.create({ data: { ...where, status: "queued" }, select: { id: true } })).id;
+  });
+}
+
+/** Takes over the queued row when there is one; a retry after a failed attempt gets a row of its own. */
+export async function startRun(prisma: Database, sdkAppId: number, window: TimeWindow, queuedRunId?: bigint): Promise<bigint> {
+  if (queuedRunId !== undefined) {
+    const taken = await prisma.$queryRaw<{ id: bigint }[]>`
+      UPDATE reconcile_runs SET status = 'running', started_at = now() WHERE id = ${queuedRunId} AND status = 'queued' RETURNING id`;
+    if (taken[0]) return taken[0].id;
+  }
   const run = await prisma.reconcileRun.create({
     data: { sdkAppId: BigInt(sdkAppId), windowStart: toDate(window.start), windowEnd: toDate(window.end), status: "running" },
     select: { id: true },
@@ -93,7 +114,7 @@ export async function runsForWindows(prisma: Database, sdkAppId: number, windows
     where: {
       sdkAppId: BigInt(sdkAppId),
       OR: windows.map((window) => ({ windowStart: toDate(window.start), windowEnd: toDate(window.end) })),
-      AND: [{ OR: [{ status: "running" }, { finishedAt: { gte: since } }] }],
+      AND: [{ OR: [{ status: { in: ["queued", "running"] } }, { finishedAt: { gte: since } }] }],
     },
     orderBy: { startedAt: "desc" },
   });

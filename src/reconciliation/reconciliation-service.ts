@@ -7,7 +7,7 @@ import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
 import { createRedisRateLimiter } from "./rate-limiter";
-import { readWatermark, runsForWindows, type RunRow } from "./reconcile-repository";
+import { queueRun, readWatermark, runsForWindows, type RunRow } from "./reconcile-repository";
 import { withRedisLock } from "./redis-lock";
 import { runWindow, type WindowRunDependencies, type WindowRunResult } from "./run-window";
 import { createTelCdrApi, type TelCdrApi } from "./tel-cdr-api";
@@ -27,6 +27,8 @@ export interface ReconciliationDependencies {
 export interface BackfillRequest {
   sdkAppId: number;
   windows: TimeWindow[];
+  /** One reconcile_runs row per window, queued until its job starts. */
+  runIds: bigint[];
   requestedAt: Date;
 }
 
@@ -54,8 +56,11 @@ const SCHEDULE_LOCK_TTL_MS = 30_000;
 const REDECLARE_ATTEMPTS = 30;
 const REDECLARE_PAUSE_MS = 1000;
 
+/** The queue backfill windows wait in; the CLI checks that some worker consumes it. */
+export const RECONCILE_WINDOW_QUEUE = "reconcile-window";
+
 const appIdPayload = z.object({ sdkAppId: z.number().int().positive() });
-const windowPayload = appIdPayload.extend({ start: z.number().int(), end: z.number().int() });
+const windowPayload = appIdPayload.extend({ start: z.number().int(), end: z.number().int(), runId: z.string().regex(/^\d+$/).optional() });
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -101,7 +106,11 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
   }
 
   /** One window; a backfill window never moves the watermark, which belongs to the scheduled sweep. */
-  function reconcileWindow(sdkAppId: number, window: TimeWindow, options = { advanceWatermark: false }): Promise<WindowRunResult> {
+  function reconcileWindow(
+    sdkAppId: number,
+    window: TimeWindow,
+    options: { advanceWatermark: boolean; queuedRunId?: bigint } = { advanceWatermark: false },
+  ): Promise<WindowRunResult> {
     return tracked(runWindow(windowDeps, sdkAppId, window, options));
   }
 
@@ -154,13 +163,14 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
   });
 
   const windowJob = defineJob({
-    id: "reconcile-window",
+    id: RECONCILE_WINDOW_QUEUE,
     payload: windowPayload,
     concurrency: 2,
     // a run interrupted by a stop is taken up again by another worker
     attempts: 3,
     backoffMs: 30_000,
-    handle: async ({ sdkAppId, start, end }) => failIfAnyFailed([await reconcileWindow(sdkAppId, { start, end })]),
+    handle: async ({ sdkAppId, start, end, runId }) =>
+      failIfAnyFailed([await reconcileWindow(sdkAppId, { start, end }, { advanceWatermark: false, queuedRunId: runId ? BigInt(runId) : undefined })]),
   });
 
   /**
@@ -170,11 +180,18 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
   async function requestBackfill(sdkAppId: number, from: Date, to: Date): Promise<BackfillRequest> {
     const windows = backfillWindows(Math.floor(from.getTime() / 1000), Math.ceil(to.getTime() / 1000), nowSec(), config.RECONCILE_MAX_WINDOW_SEC);
     const requestedAt = new Date();
+    const runIds: bigint[] = [];
     for (const window of windows) {
-      await jobs.enqueue(windowJob, { sdkAppId, ...window }, { deduplication: { id: `reconcile-window-${sdkAppId}-${window.start}-${window.end}` } });
+      const runId = await queueRun(prisma, sdkAppId, window);
+      runIds.push(runId);
+      await jobs.enqueue(
+        windowJob,
+        { sdkAppId, ...window, runId: String(runId) },
+        { deduplication: { id: `reconcile-window-${sdkAppId}-${window.start}-${window.end}` } },
+      );
     }
     logger.info({ sdkAppId, from, to, windows: windows.length }, "backfill queued");
-    return { sdkAppId, windows, requestedAt };
+    return { sdkAppId, windows, runIds, requestedAt };
   }
 
   async function backfillProgress(request: BackfillRequest): Promise<BackfillProgress> {
@@ -185,7 +202,7 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
       succeeded: count("succeeded"),
       failed: count("failed"),
       running: count("running"),
-      pending: request.windows.length - runs.length,
+      pending: count("queued") + request.windows.length - runs.length,
       runs,
     };
   }
@@ -237,7 +254,9 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
     await redis.quit().catch(() => redis.disconnect());
   }
 
-  return { sweep, reconcileWindow, requestBackfill, backfillProgress, start, stop };
+  const queueIds = [sweepTickJob.id, sweepJob.id, windowJob.id];
+
+  return { sweep, reconcileWindow, requestBackfill, backfillProgress, start, stop, queueIds };
 }
 
 export type ReconciliationService = NonNullable<ReturnType<typeof createReconciliationService>>;

@@ -40,9 +40,9 @@ export async function runWindow(
   deps: WindowRunDependencies,
   sdkAppId: number,
   window: TimeWindow,
-  options: { advanceWatermark: boolean },
+  options: { advanceWatermark: boolean; queuedRunId?: bigint },
 ): Promise<WindowRunResult> {
-  const runId = await startRun(deps.prisma, sdkAppId, window);
+  const runId = await startRun(deps.prisma, sdkAppId, window, options.queuedRunId);
   const logger = deps.logger.child({ sdkAppId, runId: String(runId), window });
   const run = { id: runId, sdkAppId, window };
   const totals: RunCounts = { fetched: 0, created: 0, updated: 0, unchanged: 0 };

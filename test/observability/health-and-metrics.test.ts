@@ -8,7 +8,8 @@ async function readiness(service: TestService): Promise<{ status: number; body: 
 }
 
 function metricValue(text: string, name: string, labels: string): number {
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{${labels}}`));
+  const prefix = labels ? `${name}{${labels}} ` : `${name} `;
+  const line = text.split("\n").find((candidate) => candidate.startsWith(prefix));
   return line ? Number(line.split(" ").pop()) : 0;
 }
 
@@ -68,6 +69,25 @@ describe("health, readiness and metrics", () => {
       expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="failed"')).toBe(1);
       expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="rejected"')).toBe(1);
       expect(metricValue(text, "tccc_http_request_duration_seconds_count", 'route="/tccc/push",method="POST",status="200"')).toBe(3);
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
+describe("metrics read from stored state", () => {
+  it("report failed pushes, queue depths and reconciliation gauges", async () => {
+    const service = await startTestService();
+    try {
+      await service.push("record", { SdkAppId: uniqueSdkAppId(), SessionId: uniqueSessionId() });
+      const failed = await service.database.prisma.pushInbox.count({ where: { status: "failed" } });
+
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+
+      expect(metricValue(text, "tccc_failed_pushes", "")).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(metricValue(text, "tccc_failed_pushes", "") - failed)).toBeLessThanOrEqual(5); // other test files push concurrently
+      expect(text).toContain('tccc_queue_jobs{queue="replay-pushes",state="waiting"}');
+      expect(text).toContain("# TYPE tccc_reconcile_lag_seconds gauge");
     } finally {
       await service.stop();
     }

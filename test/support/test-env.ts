@@ -15,6 +15,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // each test run gets its own queues, so parallel files and earlier runs never see each other's jobs
     QUEUE_PREFIX: `{tccc-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`,
     MIGRATE_ON_START: "false",
+    // a worker fetching the sample pushes' RecordURLs would reach for the internet; mirror tests turn it on
+    MIRROR_ENABLED: "false",
     ...overrides,
   });
 }

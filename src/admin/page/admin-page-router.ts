@@ -1,0 +1,105 @@
+import express, { Router, type Request, type Response } from "express";
+import { z } from "zod";
+import { secretsEqual } from "../../auth/credentials";
+import { AppError } from "../../errors/app-errors";
+import { validate } from "../../http/validate";
+import type { JobQueues } from "../../jobs/job-queues";
+import { ADMIN_COOKIE, checkAdmin } from "../admin-auth";
+import type { PushAdminService } from "../push-admin-service";
+import type { ReconcileAdminService } from "../reconcile-admin-service";
+import type { RecordingAdminService } from "../recording-admin-service";
+import type { replayPushesJob } from "../replay-pushes-job";
+import type { Html } from "./html";
+import { dashboardPage, loginPage } from "./views";
+
+export interface AdminPageOptions {
+  adminToken: string | undefined;
+  pushAdmin: PushAdminService;
+  reconcileAdmin: ReconcileAdminService;
+  jobs: JobQueues;
+  replayJob: ReturnType<typeof replayPushesJob>;
+  recordingAdmin: RecordingAdminService;
+  /** Queues whose depths the page shows. */
+  queueIds: string[];
+}
+
+const reconcileForm = z.object({
+  sdkAppId: z.coerce.number().int().positive(),
+  // datetime-local inputs carry no zone: the form says they are UTC
+  from: z.string().min(1).transform((text) => new Date(`${text}Z`)),
+  to: z.string().min(1).transform((text) => new Date(`${text}Z`)),
+});
+
+function send(res: Response, page: Html, status = 200): void {
+  res.status(status).type("html").set("Cache-Control", "no-store").send(page.text);
+}
+
+/** Post/redirect/get: every action answers with a redirect to the page, carrying a one-line notice. */
+function backToPage(res: Response, notice: string): void {
+  res.redirect(303, `/admin?notice=${encodeURIComponent(notice)}`);
+}
+
+/** The server-rendered admin page at /admin, over the same services as the admin API. */
+export function adminPageRouter(options: AdminPageOptions): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: "16kb" });
+
+  router.get("/admin/login", (_req, res) => send(res, loginPage()));
+
+  router.post("/admin/login", form, (req, res) => {
+    const token = typeof req.body?.token === "string" ? req.body.token : "";
+    if (!options.adminToken || !secretsEqual(token, options.adminToken)) return send(res, loginPage("That token is not the admin token."), 401);
+    res.cookie(ADMIN_COOKIE, token, { httpOnly: true, sameSite: "strict", path: "/admin", secure: req.secure });
+    return res.redirect(303, "/admin");
+  });
+
+  router.post("/admin/logout", (_req, res) => {
+    res.clearCookie(ADMIN_COOKIE, { path: "/admin" });
+    res.redirect(303, "/admin/login");
+  });
+
+  // a person without a session is sent to the login form; an API client gets the JSON error
+  const requireAdmin = (req: Request, res: Response, next: (error?: unknown) => void) => {
+    const check = checkAdmin(req, options.adminToken);
+    if (check.ok) return next();
+    if (req.method === "GET" && req.accepts(["html", "json"]) === "html" && (check.error as AppError).httpStatus === 401) return res.redirect(303, "/admin/login");
+    return next(check.error);
+  };
+
+  router.get("/admin", requireAdmin, async (req, res) => {
+    const [failedPushes, failedRecordings, runs, queueDepths] = await Promise.all([
+      options.pushAdmin.list({ status: "failed" }, 100),
+      options.recordingAdmin.listFailed(100),
+      options.reconcileAdmin.listRuns({}, 30),
+      options.jobs.depths(options.queueIds).catch(() => ({})),
+    ]);
+    const notice = typeof req.query.notice === "string" ? req.query.notice.slice(0, 300) : undefined;
+    send(res, dashboardPage({ failedPushes, failedRecordings, runs, reconciliationEnabled: options.reconcileAdmin.enabled, queueDepths, notice }));
+  });
+
+  router.post("/admin/ui/pushes/replay-failed", requireAdmin, async (_req, res) => {
+    const job = await options.jobs.enqueue(options.replayJob, { status: "failed" });
+    backToPage(res, `Replay of all failed pushes queued as job ${job.id}.`);
+  });
+
+  router.post("/admin/ui/pushes/:pushUuid/replay", requireAdmin, async (req, res) => {
+    const pushUuid = String(req.params.pushUuid);
+    const outcome = await options.pushAdmin.replay(pushUuid);
+    backToPage(res, outcome.status === "processed" ? `Push ${pushUuid} replayed: processed.` : `Push ${pushUuid} still fails: ${outcome.error}`);
+  });
+
+  router.post("/admin/ui/recordings/:id/mirror", requireAdmin, async (req, res) => {
+    const id = String(req.params.id);
+    if (!/^\d{1,19}$/.test(id)) return backToPage(res, `No recording ${id}.`);
+    await options.recordingAdmin.remirror(BigInt(id));
+    return backToPage(res, `Recording ${id} queued for the mirror again.`);
+  });
+
+  router.post("/admin/ui/reconcile", requireAdmin, form, async (req, res) => {
+    const { sdkAppId, from, to } = validate(reconcileForm, req.body, "form");
+    const runIds = await options.reconcileAdmin.requestRange(sdkAppId, from, to);
+    backToPage(res, `Reconciliation of app ${sdkAppId} queued: runs ${runIds.join(", ")}.`);
+  });
+
+  return router;
+}

@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { sampleCdr } from "../support/payloads";
+import { nowSec, useReconcileService } from "../support/reconcile-fixture";
+import { sampleTelCdrs } from "../support/tel-cdr-samples";
+import { startTestService, uniqueSdkAppId } from "../support/test-service";
+
+jest.setTimeout(60_000);
+
+const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
+const HOUR = 3600;
+
+interface RunView {
+  id: string;
+  status: string;
+  created: number;
+  missingCount: number;
+  missingSessionIds: string[];
+}
+
+describe("admin API for reconciliation", () => {
+  const context = useReconcileService({ ADMIN_TOKEN, RECONCILE_MAX_WINDOW_SEC: String(HOUR) });
+
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${context.service.url}${path}`, { ...init, headers: { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+  async function runsOf(appId: number): Promise<RunView[]> {
+    return ((await (await admin(`/admin/reconcile/runs?sdkAppId=${appId}`)).json()) as { runs: RunView[] }).runs;
+  }
+
+  it("reconciles a range on request, answers the run ids at once, and lists the runs with the sessions they found missing", async () => {
+    const appId = uniqueSdkAppId();
+    const from = (Math.floor(nowSec() / HOUR) - 3) * HOUR;
+    const calls = sampleTelCdrs(appId, 5, from + 60, 60);
+    context.fixture.fake.source.add(...calls);
+    const pushed = calls[0] as { SessionId: string };
+    await context.service.push("cdr", sampleCdr(appId, pushed.SessionId));
+
+    const response = await admin("/admin/reconcile", { method: "POST", body: JSON.stringify({ sdkAppId: appId, from, to: new Date((from + HOUR) * 1000).toISOString() }) });
+
+    expect(response.status).toBe(202);
+    const { runIds } = (await response.json()) as { runIds: string[] };
+    expect(runIds).toHaveLength(1);
+    let runs = await runsOf(appId);
+    while (runs[0]?.status !== "succeeded") {
+      expect(["queued", "running"]).toContain(runs[0]?.status);
+      await sleep(100);
+      runs = await runsOf(appId);
+    }
+    expect(runs).toEqual([expect.objectContaining({ id: runIds[0], status: "succeeded", created: 4, missingCount: 4 })]);
+    expect(runs[0]?.missingSessionIds.sort()).toEqual(calls.slice(1).map((call) => (call as { SessionId: string }).SessionId).sort());
+  });
+
+  it("asking twice for the same range queues one run per window", async () => {
+    const appId = uniqueSdkAppId();
+    const from = (Math.floor(nowSec() / HOUR) - 5) * HOUR;
+    const body = JSON.stringify({ sdkAppId: appId, from, to: from + 2 * HOUR });
+
+    const [first, second] = await Promise.all([admin("/admin/reconcile", { method: "POST", body }), admin("/admin/reconcile", { method: "POST", body })]);
+
+    const firstIds = ((await first.json()) as { runIds: string[] }).runIds;
+    const secondIds = ((await second.json()) as { runIds: string[] }).runIds;
+    expect(firstIds).toHaveLength(2);
+    expect(secondIds).toEqual(firstIds);
+  });
+
+  it("says what is wrong with a request", async () => {
+    const response = await admin("/admin/reconcile", { method: "POST", body: JSON.stringify({ sdkAppId: "x", from: "yesterday" }) });
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { ErrMsg: string }).ErrMsg).toMatch(/^invalid body: .*sdkAppId.*from.*to/);
+  });
+});
+
+describe("admin API for reconciliation when it is not configured", () => {
+  it("answers 409 with the reason", async () => {
+    const service = await startTestService({ ADMIN_TOKEN });
+    try {
+      const response = await fetch(`${service.url}/admin/reconcile`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ sdkAppId: 1, from: 0, to: 3600 }),
+      });
+      expect(response.status).toBe(409);
+      expect(((await response.json()) as { ErrMsg: string }).ErrMsg).toMatch(/reconciliation is disabled/);
+    } finally {
+      await service.stop();
+    }
+  });
+});

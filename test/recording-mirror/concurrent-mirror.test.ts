@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createLogger } from "../../src/logging/logger";
+import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
+import { parseAllowlist } from "../../src/recording-mirror/host-allowlist";
+import { mirrorTrack, type MirrorTrackDependencies } from "../../src/recording-mirror/mirror-track";
+import { createFileStorage } from "../../src/recording-mirror/storage/file-storage";
+import { TEST_DATABASE_URL } from "../support/test-env";
+import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
+import { audio, startRecordingHost, trickle, type RecordingHost } from "./support/recording-host";
+import { filesUnder } from "./support/mirror-service";
+
+describe("the same track mirrored twice", () => {
+  let database: DatabaseHandle;
+  let host: RecordingHost;
+  let storageDir: string;
+  let deps: MirrorTrackDependencies;
+  beforeAll(async () => {
+    const logger = createLogger("silent");
+    database = openDatabase({ url: TEST_DATABASE_URL, poolSize: 4, connectTimeoutMs: 5000, logger });
+    host = await startRecordingHost();
+    storageDir = await mkdtemp(path.join(tmpdir(), "mirror-concurrent-"));
+    deps = {
+      sql: database.prisma,
+      storage: createFileStorage(storageDir),
+      fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 2000 },
+      customRecordUrl: "skip",
+      maxAttempts: 3,
+      logger,
+    };
+  });
+  afterAll(async () => {
+    await database.close();
+    await host.close();
+    await rm(storageDir, { recursive: true, force: true });
+  });
+
+  async function pendingTrack(urlPath: string): Promise<bigint> {
+    const row = await database.prisma.recording.create({
+      data: { sdkAppId: BigInt(uniqueSdkAppId()), sessionId: uniqueSessionId(), kind: "call", trackKey: "t1", recordId: "t1", recordUrl: host.url(urlPath) },
+    });
+    return row.id;
+  }
+
+  it("at the same time, is fetched once and leaves one object and one mirrored row", async () => {
+    const track = audio(200_000);
+    host.serve("/both.mp3", trickle(track.bytes, 4, 50));
+    const id = await pendingTrack("/both.mp3");
+
+    const results = await Promise.all([mirrorTrack(id, deps), mirrorTrack(id, deps)]);
+
+    expect(results.map((result) => result.outcome).sort()).toEqual(["mirrored", "not-pending"]);
+    expect(host.requestsFor("/both.mp3")).toBe(1);
+    const row = await database.prisma.recording.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ mirrorStatus: "mirrored", mirrorAttempts: 1, sha256: track.sha256, mirrorLeaseId: null });
+    expect((await filesUnder(storageDir)).filter((name) => name.includes(row.sessionId))).toEqual([row.storageKey]);
+  });
+
+  it("once done, is not fetched again", async () => {
+    const track = audio(1000);
+    host.serve("/again.mp3", trickle(track.bytes, 1, 0));
+    const id = await pendingTrack("/again.mp3");
+    await mirrorTrack(id, deps);
+
+    const second = await mirrorTrack(id, deps);
+
+    expect(second.outcome).toBe("not-pending");
+    expect(host.requestsFor("/again.mp3")).toBe(1);
+  });
+});
