@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type JobsOptions } from "bullmq";
 import IORedis, { type Redis } from "ioredis";
 import type { z } from "zod";
 import type { Logger } from "../logging/logger";
 import type { JobDefinition } from "./job-definition";
+
+const REDECLARE_ATTEMPTS = 30;
+const REDECLARE_PAUSE_MS = 1000;
 
 export interface JobQueuesOptions {
   redisUrl: string;
@@ -30,6 +34,31 @@ export function createJobQueues(options: JobQueuesOptions) {
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
+
+  // Job schedulers live in Redis alone: a Redis that comes back empty (restarted without persistence, failed over,
+  // flushed) has lost them, and the sweeps they fire would stop until the next deploy. Their owners register how to
+  // declare them, and that is done again whenever the connection is ready after having been lost.
+  const schedules: { name: string; declare: () => Promise<void> }[] = [];
+  let closing = false;
+  let connectedBefore = false;
+  producerConnection.on("ready", () => {
+    if (connectedBefore) for (const schedule of schedules) void declareAgain(schedule);
+    connectedBefore = true;
+  });
+
+  async function declareAgain(schedule: (typeof schedules)[number]): Promise<void> {
+    for (let attempt = 1; !closing; attempt++) {
+      try {
+        await schedule.declare();
+        logger.info({ schedule: schedule.name }, "Redis is back: schedule declared again");
+        return;
+      } catch (error) {
+        // e.g. the lock an owner takes is on another connection that is not back yet
+        if (attempt >= REDECLARE_ATTEMPTS) return logger.error({ err: error, schedule: schedule.name }, "could not declare a schedule again after Redis returned");
+        await sleep(REDECLARE_PAUSE_MS);
+      }
+    }
+  }
 
   function queueFor(id: string): Queue {
     let queue = queues.get(id);
@@ -71,6 +100,12 @@ export function createJobQueues(options: JobQueuesOptions) {
         data,
         opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
       });
+    },
+
+    /** Runs `declare` (which upserts job schedulers) now, and again after every reconnection to Redis. */
+    async declareSchedules(name: string, declare: () => Promise<void>): Promise<void> {
+      await declare();
+      schedules.push({ name, declare });
     },
 
     startWorker(definition: JobDefinition) {
@@ -121,6 +156,7 @@ export function createJobQueues(options: JobQueuesOptions) {
      * wait for a reconnection forever, and a stopping process must not hang on it.
      */
     async close(timeoutMs = 10_000): Promise<void> {
+      closing = true;
       // with Redis away a graceful close would only wait for the timeout
       if (producerConnection.status !== "ready") timeoutMs = 0;
       const graceful = (async () => {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import IORedis from "ioredis";
 import { z } from "zod";
 import type { AppConfig } from "../config/env";
@@ -53,8 +52,6 @@ export class ReconcileRunFailedError extends Error {
  */
 const LIMIT_WINDOW_MS = 1100;
 const SCHEDULE_LOCK_TTL_MS = 30_000;
-const REDECLARE_ATTEMPTS = 30;
-const REDECLARE_PAUSE_MS = 1000;
 
 /** The queue backfill windows wait in; the CLI checks that some worker consumes it. */
 export const RECONCILE_WINDOW_QUEUE = "reconcile-window";
@@ -216,24 +213,6 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
     });
   }
 
-  /**
-   * A Redis that comes back empty (restarted without persistence, failed over, flushed) has lost the schedulers with
-   * every other key, and reconciliation would stop until the next deploy: they are declared again after every
-   * reconnection. The queues' own connection may come back a moment later than this one, hence the retries.
-   */
-  async function declareSchedulesAgain(): Promise<void> {
-    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
-      try {
-        await declareSchedules();
-        logger.info({ sdkAppIds: scheduledAppIds }, "Redis is back: reconciliation schedules declared again");
-        return;
-      } catch (error) {
-        if (attempt >= REDECLARE_ATTEMPTS) return logger.error({ err: error }, "could not declare reconciliation schedules again after a Redis reconnection");
-        await sleep(REDECLARE_PAUSE_MS, undefined, { signal: stopping.signal }).catch(() => undefined);
-      }
-    }
-  }
-
   /** Workers, and the schedulers of the configured applications. */
   async function start(): Promise<void> {
     for (const definition of [sweepTickJob, sweepJob, windowJob]) jobs.startWorker(definition);
@@ -241,9 +220,7 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
       logger.info("reconciliation: TCCC_SDK_APP_IDS is empty, no scheduled sweep (backfill only)");
       return;
     }
-    await declareSchedules();
-    // registered once the first declaration is done: "ready" from here on means a reconnection
-    redis.on("ready", () => void declareSchedulesAgain());
+    await jobs.declareSchedules("reconciliation sweeps", declareSchedules);
     logger.info({ sdkAppIds: scheduledAppIds, intervalSec: config.RECONCILE_INTERVAL_SEC }, "reconciliation scheduled");
   }
 

@@ -106,7 +106,7 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
     jobs.startWorker(mirrorJob);
     if (config.MIRROR_SWEEP_INTERVAL_MS > 0) {
       jobs.startWorker(sweepJob);
-      await jobs.schedule(sweepJob, SWEEP_SCHEDULER, config.MIRROR_SWEEP_INTERVAL_MS, {});
+      await jobs.declareSchedules("mirror sweep", () => jobs.schedule(sweepJob, SWEEP_SCHEDULER, config.MIRROR_SWEEP_INTERVAL_MS, {}));
     }
     logger.info({ storage: storage.location, concurrency: config.MIRROR_CONCURRENCY }, "recording mirror started");
   }

@@ -50,6 +50,8 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       LOG_LEVEL: "warn",
       MIGRATE_ON_START: "true",
       PUSH_AUTH: "none",
+      // the sample pushes' RecordURLs name the vendor's hosts: a mirror fetching them would reach for the internet
+      MIRROR_ENABLED: "false",
       SHUTDOWN_TIMEOUT_MS: "20000",
       ...options.env,
     },
