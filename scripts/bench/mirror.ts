@@ -107,7 +107,9 @@ async function mirrorOnce(db: pg.Client, serviceUrl: string, recordUrl: string, 
     body: JSON.stringify({ SdkAppId: BENCH_APP_ID, SessionId: sessionId, RecordId: "bench", Timestamp: Math.floor(Date.now() / 1000), EndpointUser: "bench@example.com", RecordURL: recordUrl }),
   });
   if (!answer.ok) throw new Error(`push answered ${answer.status}`);
+  const deadline = Date.now() + 600_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`recording ${sessionId} not mirrored after 10 minutes`);
     const { rows } = await db.query<{ mirror_status: string; mirror_error: string | null }>(
       "SELECT mirror_status, mirror_error FROM recordings WHERE sdk_app_id = $1 AND session_id = $2",
       [BENCH_APP_ID, sessionId],
