@@ -14,7 +14,7 @@ import type { Logger } from "./logging/logger";
 import { createMetrics, type Metrics } from "./observability/metrics";
 import { registerStateGauges } from "./observability/state-gauges";
 import { openDatabase, type DatabaseHandle } from "./persistence/database";
-import { applyPendingMigrations } from "./persistence/migrations/migrations";
+import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate-in-thread";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
 import { createRecordingMirror } from "./recording-mirror/recording-mirror";
@@ -34,7 +34,8 @@ export interface RunningService {
 /** The composition root: builds every service from the config and starts what ROLE asks for. */
 export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
   if (config.MIGRATE_ON_START) {
-    const applied = await applyPendingMigrations(config.DATABASE_URL);
+    // in a thread that ends afterwards, so the schema engine does not stay resident for the life of the process
+    const applied = await applyPendingMigrationsInThread(config.DATABASE_URL);
     if (applied.length > 0) logger.info({ applied }, "applied database migrations");
   }
   const database = openDatabase({

@@ -22,9 +22,12 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 
 const MB = 1024 * 1024;
-const SIZES = [1 * MB, 32 * MB, 256 * MB, 1024 * MB];
+/** BENCH_MIRROR_SIZES=1024 (MB, comma-separated) and BENCH_MIRROR_RUNS narrow a run down while investigating. */
+const SIZES = (process.env.BENCH_MIRROR_SIZES ?? "1,32,256,1024").split(",").map((size) => Number(size) * MB);
 /** Two cores shared with the file server make single runs noisy: each figure is the median of this many. */
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_MIRROR_RUNS ?? 3);
+/** Extra node options for the worker only, e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tccc_bench_mirror";
 const ROOT = path.resolve(__dirname, "../..");
 const WARM_UP_SIZE = MB;
@@ -53,8 +56,8 @@ async function startFileServer(): Promise<{ server: http.Server; port: number }>
 }
 
 /** Runs a compiled script (npm run bench:mirror builds first). */
-function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, "dist", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, "dist", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
 }
 
 /** Runs a compiled script to its end and resolves with what it printed. */
@@ -72,13 +75,16 @@ async function plainCopy(url: string, destination: string): Promise<number> {
 }
 
 /** Starts a compiled entry point of the service and resolves once it logs that it started (with its URL, if any). */
-async function startService(script: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url?: string }> {
-  const child = runNode(script, [], env);
+async function startService(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url?: string }> {
+  const child = runNode(script, [], env, nodeArgs);
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string | undefined>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
     lines.on("line", (line) => {
+      // anything that is not a log line (e.g. --trace-gc output) goes to stderr
+      if (!line.startsWith("{")) return void process.stderr.write(`${line}\n`);
       const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (process.env.BENCH_MIRROR_VERBOSE && entry.msg === "recording mirrored") process.stderr.write(`  ${line}\n`);
       if (entry.msg === "service started") resolve(entry.url);
     });
   });
@@ -101,7 +107,9 @@ async function mirrorOnce(db: pg.Client, serviceUrl: string, recordUrl: string, 
     body: JSON.stringify({ SdkAppId: BENCH_APP_ID, SessionId: sessionId, RecordId: "bench", Timestamp: Math.floor(Date.now() / 1000), EndpointUser: "bench@example.com", RecordURL: recordUrl }),
   });
   if (!answer.ok) throw new Error(`push answered ${answer.status}`);
+  const deadline = Date.now() + 600_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`recording ${sessionId} not mirrored after 10 minutes`);
     const { rows } = await db.query<{ mirror_status: string; mirror_error: string | null }>(
       "SELECT mirror_status, mirror_error FROM recordings WHERE sdk_app_id = $1 AND session_id = $2",
       [BENCH_APP_ID, sessionId],
@@ -140,7 +148,7 @@ async function main(): Promise<void> {
   };
   // as in production: the API takes pushes, a separate worker process mirrors (and is the one measured)
   const api = await startService("src/main.js", { ...serviceEnv, ROLE: "api" });
-  const worker = await startService("workers/main.js", serviceEnv);
+  const worker = await startService("workers/main.js", serviceEnv, WORKER_NODE_ARGS);
   const [child, url] = [worker.child, api.url!];
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
@@ -172,6 +180,7 @@ async function main(): Promise<void> {
         copies.push(throughput(size, await copyOnce(size)));
         const mirror = await mirrorAndClean(size);
         mirrors.push(throughput(size, mirror.seconds));
+        if (process.env.BENCH_MIRROR_VERBOSE) console.log(`  run ${run + 1}: plain ${copies.at(-1)!.toFixed(0)} MB/s, mirror ${mirrors.at(-1)!.toFixed(0)} MB/s, peak ${mirror.peakRssMb.toFixed(0)} MB`);
         peakRssMb = Math.max(peakRssMb, mirror.peakRssMb);
       }
       const [copyRate, mirrorRate] = [median(copies), median(mirrors)];

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
+import { DurableFileSink } from "./file-sink";
 import type { RecordingStorage } from "./recording-storage";
 
 /** Half-written files live here, on the same file system as their final place, so the last step is one rename. */
@@ -23,9 +23,9 @@ export function createFileStorage(directory: string): RecordingStorage {
       await mkdir(path.dirname(finalPath), { recursive: true });
       const temporary = path.join(incoming, `${randomUUID()}.part`);
       try {
-        await pipeline(body, createWriteStream(temporary, { flags: "wx" }));
-        // the row will say `mirrored`: the bytes and the new name must survive a power cut before it does
-        await syncPath(temporary);
+        // the row will say `mirrored`: the bytes (fsync'ed by the sink before it finishes) and the new name must
+        // survive a power cut before it does
+        await pipeline(body, new DurableFileSink(temporary));
         await rename(temporary, finalPath);
         await syncPath(path.dirname(finalPath));
       } catch (error) {
