@@ -1,6 +1,9 @@
 import type { JobQueues } from "../jobs/job-queues";
 import type { Database } from "../persistence/database";
 import type { Metrics } from "./metrics";
+import { readOperationalStatus, type OperationalStatus } from "./operational-status";
+
+const SCRAPE_READING_TTL_MS = 1000;
 
 /**
  * Gauges read from PostgreSQL and Redis when Prometheus scrapes, so that every replica reports the same stored truth
@@ -8,16 +11,19 @@ import type { Metrics } from "./metrics";
  */
 export function registerStateGauges(metrics: Metrics, deps: { prisma: Database; jobs: JobQueues; queueIds: string[] }): void {
   const { prisma, jobs } = deps;
+  // the same reading the CLI's `status` prints, shared by the gauges of one scrape
+  let reading: { at: number; status: Promise<OperationalStatus> } | undefined;
+  const status = () => {
+    if (!reading || Date.now() - reading.at > SCRAPE_READING_TTL_MS) reading = { at: Date.now(), status: readOperationalStatus(prisma) };
+    return reading.status;
+  };
 
   metrics.addGauge("tccc_failed_pushes", "Pushes stored as failed, waiting for an admin to replay them", [], async (set) => {
-    set({}, await prisma.pushInbox.count({ where: { status: "failed" } }));
+    set({}, (await status()).failedPushes.total);
   });
 
   metrics.addGauge("tccc_reconcile_lag_seconds", "Now minus the reconciliation watermark, per application", ["sdk_app_id"], async (set) => {
-    const now = Date.now();
-    for (const watermark of await prisma.reconcileWatermark.findMany()) {
-      set({ sdk_app_id: watermark.sdkAppId.toString() }, (now - watermark.reconciledUntil.getTime()) / 1000);
-    }
+    for (const app of (await status()).reconciliation) if (app.lagSec !== null) set({ sdk_app_id: app.sdkAppId }, app.lagSec);
   });
 
   metrics.addGauge("tccc_reconcile_missing_sessions", "Calls reconciliation found that no push had delivered, per application (all time)", ["sdk_app_id"], async (set) => {
