@@ -31,7 +31,7 @@ describe("admin API for reconciliation", () => {
     const appId = uniqueSdkAppId();
     const from = (Math.floor(nowSec() / HOUR) - 3) * HOUR;
     const calls = sampleTelCdrs(appId, 5, from + 60, 60);
-    context.fixture.fake.source.add(...calls);
+    context.fixture.fake.source.add(appId, ...calls);
     const pushed = calls[0] as { SessionId: string };
     await context.service.push("cdr", sampleCdr(appId, pushed.SessionId));
 

@@ -19,7 +19,7 @@ describe("a window that fails", () => {
   it("refused for a wrong key: the run is failed with the vendor's code and message, the watermark stays, the next run catches up", async () => {
     const appId = uniqueSdkAppId();
     // inside the lag-to-overlap band, so the next sweep reads them again
-    fixture.fake.source.add(...sampleTelCdrs(appId, 10, nowSec() - 400));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 10, nowSec() - 400));
     await service.reconciliation!.sweep(appId);
     const before = await watermarkOf(appId);
 
@@ -38,7 +38,7 @@ describe("a window that fails", () => {
 
   it("rejected half-way: pages already read are kept, the run is failed and the watermark is not set", async () => {
     const appId = uniqueSdkAppId();
-    fixture.fake.source.add(...sampleTelCdrs(appId, 450, nowSec() - 2 * 3600, 5));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 450, nowSec() - 2 * 3600, 5));
     fixture.fake.failNext(1, { code: "InvalidParameterValue", message: "PageNumber is out of range." }, 3);
 
     const [failed] = await service.reconciliation!.sweep(appId);
@@ -57,7 +57,7 @@ describe("a window that fails", () => {
 
   it("cut off by network errors: the requests are retried and the run succeeds", async () => {
     const appId = uniqueSdkAppId();
-    fixture.fake.source.add(...sampleTelCdrs(appId, 150, nowSec() - 2 * 3600));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 150, nowSec() - 2 * 3600));
     fixture.fake.failNext(2, "network");
     fixture.fake.failNext(1, { code: "InternalError", message: "An internal error has occurred." });
 
