@@ -9,7 +9,7 @@ import { sampleTelCdr } from "../../test/support/tel-cdr-samples";
 const [sdkAppId, firstStart, count, daySec] = process.argv.slice(2).map(Number) as [number, number, number, number];
 const spacing = daySec / count;
 /** Nothing listens there, and the benchmark's service runs without the mirror: no link is ever fetched. */
-const BENCH_MEDIA_HOST = "127.0.0.1:9";
+const BENCH_MEDIA_ORIGIN = "http://127.0.0.1:9";
 
 /** Call i starts at firstStart + i * spacing; nothing is kept in memory. */
 const syntheticDay: CallSource = {
@@ -19,7 +19,7 @@ const syntheticDay: CallSource = {
     const range = indexRange(start, end);
     const calls: TelCdr[] = [];
     for (let i = range.first + offset; i < Math.min(range.first + range.length, range.first + offset + limit); i++) {
-      calls.push(sampleTelCdr(`bench-${sdkAppId}-${i}`, firstStart + Math.floor(i * spacing), i, { mediaHost: BENCH_MEDIA_HOST }));
+      calls.push(sampleTelCdr(`bench-${sdkAppId}-${i}`, firstStart + Math.floor(i * spacing), i, { mediaOrigin: BENCH_MEDIA_ORIGIN }));
     }
     return calls;
   },

@@ -13,18 +13,18 @@ import type { AsSent } from "./fake-tccc-api";
 
 export interface SampleOptions {
   /**
-   * Host of the recording and transcript links. The vendor's are signed links to a COS bucket; the benchmark points
-   * them at loopback so that nothing it runs can reach off the machine.
+   * Scheme and host of the recording and transcript links. The vendor's are signed links to a COS bucket; mirror
+   * tests point them at a local recording host, the benchmark at loopback so that nothing can reach off the machine.
    */
-  mediaHost?: string;
+  mediaOrigin?: string;
 }
 
-const DEFAULT_MEDIA_HOST = "ccc-records-1250000000.cos.ap-shanghai.myqcloud.com";
+const VENDOR_MEDIA_ORIGIN = "https://ccc-records-1250000000.cos.ap-shanghai.myqcloud.com";
 
 /** A signed COS link, as DescribeTelCdr lists them ("with authentication and a validity period"). */
-function mediaUrl(path: string, signedAtSec: number, options: SampleOptions): string {
+export function mediaUrl(path: string, signedAtSec: number, options: SampleOptions = {}): string {
   const signTime = `${signedAtSec};${signedAtSec + 86_400}`;
-  return `https://${options.mediaHost ?? DEFAULT_MEDIA_HOST}/${path}?q-sign-algorithm=sha1&q-ak=AKIDccc0example&q-sign-time=${signTime}&q-key-time=${signTime}&q-signature=0f7c2a`;
+  return `${options.mediaOrigin ?? VENDOR_MEDIA_ORIGIN}/${path}?q-sign-algorithm=sha1&q-ak=AKIDccc0example&q-sign-time=${signTime}&q-key-time=${signTime}&q-signature=0f7c2a`;
 }
 
 const agentZhao = {
