@@ -27,6 +27,8 @@ describe("the same track mirrored twice", () => {
       fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 2000 },
       customRecordUrl: "skip",
       maxAttempts: 3,
+      maxBytes: 10 * 1024 * 1024,
+      attemptDeadlineMs: 10_000,
       logger,
     };
   });
