@@ -34,10 +34,9 @@ export interface UploadCallbacks {
 export async function uploadObject(client: S3Client, target: UploadTarget, body: Readable, signal: AbortSignal | undefined, callbacks: UploadCallbacks): Promise<void> {
   const parts = partsOf(body, PART_SIZE);
   const first = await parts.next();
-  const firstPart = first.done ? Buffer.alloc(0) : first.value;
-  const second = first.done ? first : await parts.next();
-  if (second.done) {
-    await client.send(new PutObjectCommand({ ...target, Body: firstPart, ContentLength: firstPart.length }), { abortSignal: signal });
+  if (first.done || first.value.last) {
+    const data = first.done ? Buffer.alloc(0) : first.value.data;
+    await client.send(new PutObjectCommand({ ...target, Body: data, ContentLength: data.length }), { abortSignal: signal });
     return;
   }
 
@@ -65,10 +64,9 @@ export async function uploadObject(client: S3Client, target: UploadTarget, body:
   };
 
   try {
-    startPart(1, firstPart);
-    let partNumber = 2;
-    for (let next: IteratorResult<Buffer, void> = second; !next.done; next = await parts.next()) {
-      startPart(partNumber++, next.value);
+    let partNumber = 1;
+    for (let next: IteratorResult<Part, void> = first; !next.done; next = await parts.next()) {
+      startPart(partNumber++, next.value.data);
       while (inFlight.size >= PARTS_IN_FLIGHT && !failure) await Promise.race(inFlight);
       if (failure) throw failure.error;
     }
@@ -85,24 +83,35 @@ export async function uploadObject(client: S3Client, target: UploadTarget, body:
   }
 }
 
-/** The body cut into buffers of `size` bytes (the last one shorter); one is assembled at a time. */
-async function* partsOf(body: Readable, size: number): AsyncGenerator<Buffer, void> {
+interface Part {
+  data: Buffer;
+  /** No byte follows: known for a full part only once the body ended, so a body of one part goes in one PUT. */
+  last: boolean;
+}
+
+/** The body cut into parts of `size` bytes (the last one shorter); one part is assembled at a time. */
+async function* partsOf(body: Readable, size: number): AsyncGenerator<Part, void> {
   let chunks: Buffer[] = [];
   let length = 0;
+  let full: Buffer | undefined;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     let rest = chunk;
-    while (length + rest.length >= size) {
-      const take = size - length;
+    while (rest.length > 0) {
+      if (full) {
+        yield { data: full, last: false };
+        full = undefined;
+      }
+      const take = Math.min(size - length, rest.length);
       chunks.push(rest.subarray(0, take));
-      yield Buffer.concat(chunks, size);
-      chunks = [];
-      length = 0;
+      length += take;
       rest = rest.subarray(take);
-    }
-    if (rest.length > 0) {
-      chunks.push(rest);
-      length += rest.length;
+      if (length === size) {
+        full = Buffer.concat(chunks, size);
+        chunks = [];
+        length = 0;
+      }
     }
   }
-  if (length > 0) yield Buffer.concat(chunks, length);
+  if (full) yield { data: full, last: true };
+  else if (length > 0) yield { data: Buffer.concat(chunks, length), last: true };
 }

@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
-import { createLogger } from "../../../src/logging/logger";
+import { createLogger, type Logger } from "../../../src/logging/logger";
 import type { RecordingStorage } from "../../../src/recording-mirror/storage/recording-storage";
 import { createS3Storage } from "../../../src/recording-mirror/storage/s3-storage";
 
@@ -45,7 +45,7 @@ export interface S3Store {
   /** What the service needs to write under `prefix` of the bucket. */
   serviceEnv(prefix: string): Record<string, string>;
   /** The backend itself, for tests that drive it directly. */
-  storage(prefix: string): RecordingStorage;
+  storage(prefix: string, logger?: Logger): RecordingStorage;
   /** Multipart uploads whose parts s3rver still holds. */
   pendingUploads(): Promise<string[]>;
   put(key: string, body: Buffer): Promise<void>;
@@ -119,7 +119,7 @@ export async function startS3Store(options: S3StoreOptions = {}): Promise<S3Stor
       S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     }),
-    storage: (prefix) => createS3Storage({ bucket: BUCKET, prefix, endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS, logger: createLogger("silent") }),
+    storage: (prefix, logger = createLogger("silent")) => createS3Storage({ bucket: BUCKET, prefix, endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS, logger }),
     async pendingUploads() {
       return readdir(internals.store.getResourcePath(BUCKET, undefined, "uploads")).catch(() => []);
     },
