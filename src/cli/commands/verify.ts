@@ -21,7 +21,7 @@ function optionsFrom(args: ParsedArgs): VerifyOptions {
 }
 
 function formatBytes(bytes: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {

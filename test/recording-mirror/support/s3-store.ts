@@ -52,6 +52,7 @@ export interface S3Store {
   remove(key: string): Promise<void>;
   /** sha256 and size of the object, or undefined when there is none. */
   read(key: string): Promise<{ sizeBytes: number; sha256: string } | undefined>;
+  bytes(key: string): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -108,9 +109,14 @@ export async function startS3Store(options: S3StoreOptions = {}): Promise<S3Stor
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const bytes = async (key: string) => {
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  };
   return {
     endpoint,
     client,
+    bytes,
     serviceEnv: (prefix) => ({
       STORAGE_URL: `s3://${BUCKET}/${prefix}`,
       S3_ENDPOINT: endpoint,
@@ -130,14 +136,11 @@ export async function startS3Store(options: S3StoreOptions = {}): Promise<S3Stor
       await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     },
     async read(key) {
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-        const bytes = Buffer.from(await object.Body!.transformToByteArray());
-        return { sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
-      } catch (error) {
+      const stored = await bytes(key).catch((error: unknown) => {
         if ((error as { name?: string }).name === "NoSuchKey") return undefined;
         throw error;
-      }
+      });
+      return stored && { sizeBytes: stored.length, sha256: createHash("sha256").update(stored).digest("hex") };
     },
     async close() {
       client.destroy();
