@@ -6,13 +6,12 @@ import { fileURLToPath } from "node:url";
 import type { Recording } from "../../src/generated/prisma/client";
 import { createLogger } from "../../src/logging/logger";
 import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
-import { parseAllowlist } from "../../src/recording-mirror/host-allowlist";
-import { mirrorTrack, type MirrorTrackDependencies } from "../../src/recording-mirror/mirror-track";
+import { mirrorTrack } from "../../src/recording-mirror/mirror-track";
 import { objectFormat, objectKey } from "../../src/recording-mirror/object-key";
 import { createFileStorage } from "../../src/recording-mirror/storage/file-storage";
 import type { RecordingStorage } from "../../src/recording-mirror/storage/recording-storage";
 import { TEST_DATABASE_URL } from "../support/test-env";
-import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
+import { createPendingTrack, trackDependencies } from "./support/direct-mirror";
 import { audio, file, startRecordingHost, trickle, type RecordingHost } from "./support/recording-host";
 import { startS3Store, type ConditionalWrites, type S3Store } from "./support/s3-store";
 
@@ -83,24 +82,11 @@ afterAll(async () => {
   await host.close();
 });
 
-function dependencies(storage: RecordingStorage): MirrorTrackDependencies {
-  return {
-    sql: database.prisma,
-    storage,
-    fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 5000 },
-    customRecordUrl: "skip",
-    maxAttempts: 3,
-    maxBytes: 64 * MB,
-    attemptDeadlineMs: 30_000,
-    logger: createLogger("silent"),
-  };
-}
+const dependencies = (storage: RecordingStorage) => trackDependencies(database.prisma, storage, host);
 
 /** A pending track whose source is `urlPath`, and the key its mirror will publish under. */
 async function pendingTrack(urlPath: string): Promise<{ row: Recording; key: string }> {
-  const row = await database.prisma.recording.create({
-    data: { sdkAppId: BigInt(uniqueSdkAppId()), sessionId: uniqueSessionId(), kind: "call", trackKey: "t1", recordId: "t1", recordUrl: host.url(urlPath), recordedAt: new Date() },
-  });
+  const row = await createPendingTrack(database.prisma, host.url(urlPath));
   return { row, key: objectKey(row, objectFormat(new URL(host.url(urlPath)), "audio/mpeg")) };
 }
 

@@ -3,10 +3,10 @@ import { Writable } from "node:stream";
 import { createLogger } from "../../src/logging/logger";
 import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
 import { parseAllowlist } from "../../src/recording-mirror/host-allowlist";
-import { mirrorTrack, type MirrorTrackDependencies } from "../../src/recording-mirror/mirror-track";
+import { mirrorTrack } from "../../src/recording-mirror/mirror-track";
 import type { RecordingStorage } from "../../src/recording-mirror/storage/recording-storage";
 import { TEST_DATABASE_URL } from "../support/test-env";
-import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
+import { createPendingTrack, trackDependencies } from "./support/direct-mirror";
 import { audio, cutAfter, file, stallAfter, startRecordingHost, type RecordingHost } from "./support/recording-host";
 import { startMirrorService, type MirrorTestService } from "./support/mirror-service";
 import { BUCKET, startS3Store, type S3Store } from "./support/s3-store";
@@ -78,20 +78,8 @@ describe("multipart uploads that do not finish, driven track by track", () => {
     await host.close();
   });
 
-  const dependencies = (storage: RecordingStorage, attemptDeadlineMs: number): MirrorTrackDependencies => ({
-    sql: database.prisma,
-    storage,
-    fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 10_000 },
-    customRecordUrl: "skip",
-    maxAttempts: 3,
-    maxBytes: 64 * MB,
-    attemptDeadlineMs,
-    logger: createLogger("silent"),
-  });
-  const pendingTrack = async (urlPath: string) =>
-    database.prisma.recording.create({
-      data: { sdkAppId: BigInt(uniqueSdkAppId()), sessionId: uniqueSessionId(), kind: "call", trackKey: "t1", recordId: "t1", recordUrl: host.url(urlPath) },
-    });
+  const dependencies = (storage: RecordingStorage, attemptDeadlineMs: number) => trackDependencies(database.prisma, storage, host, { attemptDeadlineMs, fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 10_000 } });
+  const pendingTrack = (urlPath: string) => createPendingTrack(database.prisma, host.url(urlPath));
 
   it("an attempt stopped by its deadline mid-upload aborts the upload: no part is left, and the row says how far it came", async () => {
     const s3 = await startS3Store({ abortMultipartUpload: true });
