@@ -87,7 +87,12 @@ const configSchema = z
       .min(1)
       .max(MAX_UPLOAD_BYTES, `must be at most ${MAX_UPLOAD_BYTES} (10,000 S3 parts of 5 MiB)`)
       .default(2 * 1024 ** 3),
-    MIRROR_ATTEMPT_DEADLINE_MS: z.coerce.number().int().min(100).default(3_600_000),
+    MIRROR_ATTEMPT_DEADLINE_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(7 * DAY_SEC * 1000, "must be at most 604800000 (7 days)")
+      .default(3_600_000),
     // 0 turns the sweep off
     MIRROR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
     MIRROR_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(600_000),
