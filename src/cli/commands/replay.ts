@@ -42,12 +42,17 @@ async function replayMatching(context: CliContext, what: string, replay: (onProg
   return counts.failed > 0 ? ExitCode.FAILED : ExitCode.OK;
 }
 
+/** Either one row named on the command line or a filter, never both, never neither. */
+function requireTargetOrFilter(target: string | undefined, filter: object, noun: string): void {
+  const filtered = Object.values(filter).some((value) => value !== undefined);
+  if (target !== undefined && filtered) throw new UsageError(`give either a ${noun} or a filter, not both`);
+  if (target === undefined && !filtered) throw new UsageError(`give a ${noun}, or a filter such as --status failed`);
+}
+
 async function replayPushes(args: ParsedArgs, context: CliContext, target: string | undefined): Promise<ExitCode> {
   if (stringOption(args, "session-id") !== undefined) throw new UsageError("--session-id selects DescribeTelCdr records: add --api");
   const filter = pushFilterFrom(args);
-  const filtered = Object.values(filter).some((value) => value !== undefined);
-  if (target !== undefined && filtered) throw new UsageError("give either a push uuid or a filter, not both");
-  if (target === undefined && !filtered) throw new UsageError("give a push uuid, or a filter such as --status failed");
+  requireTargetOrFilter(target, filter, "push uuid");
   const pushAdmin = createPushAdminService({ prisma: await context.database() });
   if (target !== undefined) return replayOne(context, target, () => pushAdmin.replay(target));
   return replayMatching(context, "pushes", (onProgress) => pushAdmin.replayMatching(filter, onProgress));
@@ -56,9 +61,7 @@ async function replayPushes(args: ParsedArgs, context: CliContext, target: strin
 async function replayApiRecords(args: ParsedArgs, context: CliContext, target: string | undefined): Promise<ExitCode> {
   if (stringOption(args, "action") !== undefined) throw new UsageError("--action selects pushes, not DescribeTelCdr records");
   const filter = recordFilterFrom(args);
-  const filtered = Object.values(filter).some((value) => value !== undefined);
-  if (target !== undefined && filtered) throw new UsageError("give either a record id or a filter, not both");
-  if (target === undefined && !filtered) throw new UsageError("give a record id, or a filter such as --status failed");
+  requireTargetOrFilter(target, filter, "record id");
   if (target !== undefined && !/^\d{1,19}$/.test(target)) throw new UsageError(`a DescribeTelCdr record id is a number, not ${JSON.stringify(target)}`);
   const reconcileAdmin = createReconcileAdminService(await context.database(), undefined);
   if (target !== undefined) return replayOne(context, `record ${target}`, () => reconcileAdmin.replayRecord(BigInt(target)));
