@@ -240,10 +240,11 @@ function mergeByKey<Row extends object>(spec: Table, rows: Row[]): Row[] {
     const key = keyFields.map((field) => String(row[field])).join("\u0000");
     const known = byKey.get(key);
     if (!known) {
-      byKey.set(key, row);
+      // a copy, since the statement's rows are extended (pushedFields) and the caller's are not ours to change
+      byKey.set(key, Object.assign({}, row));
       continue;
     }
-    const merged = { ...known, ...withoutUndefined(row) } as Record<string, unknown>;
+    const merged = Object.assign({}, known, withoutUndefined(row)) as Record<string, unknown>;
     for (const [field, column] of Object.entries(spec.columns)) {
       const [before, after] = [(known as Record<string, unknown>)[field], (row as Record<string, unknown>)[field]];
       if (column.merge === "greatest" && typeof before === "string" && typeof after === "string") merged[field] = greaterInByteOrder(before, after);
@@ -262,7 +263,8 @@ function withPushedFields<Row extends object>(spec: Table, row: Row): Row & { pu
   const bits = Object.entries(spec.columns).flatMap(([field, column]) =>
     column.pushBit !== undefined && (row as Record<string, unknown>)[field] !== undefined ? [column.pushBit] : [],
   );
-  return { ...row, pushedFields: bitMask(bits) };
+  // assigned, not spread (see call-records.ts on wide objects), to the copy mergeByKey made
+  return Object.assign(row, { pushedFields: bitMask(bits) });
 }
 
 function rowsParameter<Row extends object>(spec: Table, rows: Row[], source: CallSource): string {

@@ -4,7 +4,6 @@ import { NotFoundError } from "../errors/app-errors";
 import { telCdrToCallRecords, type CallRecords } from "../persistence/call-records";
 import { saveCallRecords, sessionKey, type SessionOutcome } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database, type Sql } from "../persistence/database";
-import { toJsonRows } from "../persistence/sql-json";
 import { describeIssues } from "../tccc/fields";
 import { telCdrInfoSchema } from "../tccc/tel-cdr-info";
 
@@ -74,7 +73,8 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
   const raw = [...latestByKey.values()]
     .sort((a, b) => (a.recordKey < b.recordKey ? -1 : a.recordKey > b.recordKey ? 1 : 0))
     .map((record) => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }));
-  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, toJsonRows(raw));
+  // plain JSON.stringify: what the API sent holds no bigint, and a replacer would be called for each of its values
+  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, JSON.stringify(raw));
 
   // a call listed twice counts once for what it changed; its other listings changed nothing more
   const counted = new Set<string>();
