@@ -107,25 +107,19 @@ export interface CallRecords {
 }
 
 /**
- * A voicemail has no RecordId; its URL identifies it. Signed URLs differ in their query string between deliveries,
- * so only scheme, host and path count.
+ * A voicemail has no RecordId; its URL (an http(s) URL: the schemas check) identifies it. Signed URLs differ in their
+ * query string between deliveries, so only scheme, host and path count.
  */
 export function voicemailTrackKey(recordUrl: string): string {
-  let stable = recordUrl;
-  try {
-    const url = new URL(recordUrl);
-    stable = `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    // not a URL: the whole string is the best identity we have
-  }
-  return `vm-${createHash("sha256").update(stable).digest("hex").slice(0, 32)}`;
+  const url = new URL(recordUrl);
+  return `vm-${createHash("sha256").update(`${url.protocol}//${url.host}${url.pathname}`).digest("hex").slice(0, 32)}`;
 }
 
 /** Keys of a key-press list in order: the `Key` of each `{Key, Label}` entry, or the entry itself when it is a string. */
 function keysOf(list: KeyPressList | undefined, field: "Key" | "Label"): string[] | undefined {
   const values = (list ?? []).flatMap((entry) => {
     const value = typeof entry === "object" ? entry[field] : field === "Key" ? entry : undefined;
-    return typeof value === "string" || typeof value === "number" ? [String(value)] : [];
+    return (typeof value === "string" && value !== "") || typeof value === "number" ? [String(value)] : [];
   });
   return values.length > 0 ? values : undefined;
 }

@@ -1,3 +1,4 @@
+import type { ServeParticipant } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_models";
 import { sampleCdr, sampleRecord } from "../support/payloads";
 import { nowSec, useReconcileService } from "../support/reconcile-fixture";
 import { aiAgentCall, answeredInboundCall, callWithEmptyValues, callWithNulls, sparseCall, transferredInboundCall, unansweredOutboundCall, voicemailCall } from "../support/tel-cdr-samples";
@@ -11,7 +12,7 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     prisma().recording.findMany({
       where: { sdkAppId: BigInt(appId), sessionId },
       orderBy: [{ kind: "asc" }, { trackKey: "asc" }],
-      select: { kind: true, recordId: true, endpointUser: true, recordUrl: true, recordedAt: true, mirrorStatus: true },
+      select: { kind: true, recordId: true, endpointUser: true, recordUrl: true, customRecordUrl: true, recordedAt: true, mirrorStatus: true },
     });
 
   it("stores the calls no push delivered, with every leg and every track (customer, per leg, voicemail), as source reconcile", async () => {
@@ -42,14 +43,14 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
       [0, "zhaomin@example.com", "staffSeat", null, "qianlei@example.com", 3001n],
       [1, "qianlei@example.com", "staffPhoneSeat", "zhaomin@example.com", null, 3002n],
     ]);
-    const [firstLeg, secondLeg] = transferredCall.ServeParticipants as [(typeof transferredCall.ServeParticipants)[0], (typeof transferredCall.ServeParticipants)[0]];
+    const [firstLeg, secondLeg] = transferredCall.ServeParticipants as Required<ServeParticipant>[] as [Required<ServeParticipant>, Required<ServeParticipant>];
     expect(await tracksOf(appId, transferred)).toEqual([
-      { kind: "call", recordId: firstLeg.RecordId, endpointUser: "zhaomin@example.com", recordUrl: firstLeg.RecordURL, recordedAt: new Date(firstLeg.StartTimestamp * 1000), mirrorStatus: "pending" },
-      { kind: "call", recordId: secondLeg.RecordId, endpointUser: "qianlei@example.com", recordUrl: secondLeg.RecordURL, recordedAt: new Date(secondLeg.StartTimestamp * 1000), mirrorStatus: "pending" },
-      { kind: "call", recordId: transferredCall.RecordId, endpointUser: transferredCall.Caller, recordUrl: transferredCall.RecordURL, recordedAt: new Date(transferredCall.StartTimestamp * 1000), mirrorStatus: "pending" },
+      { kind: "call", recordId: firstLeg.RecordId, endpointUser: "zhaomin@example.com", recordUrl: firstLeg.RecordURL, customRecordUrl: null, recordedAt: new Date(firstLeg.StartTimestamp * 1000), mirrorStatus: "pending" },
+      { kind: "call", recordId: secondLeg.RecordId, endpointUser: "qianlei@example.com", recordUrl: secondLeg.RecordURL, customRecordUrl: secondLeg.CustomRecordURL, recordedAt: new Date(secondLeg.StartTimestamp * 1000), mirrorStatus: "pending" },
+      { kind: "call", recordId: transferredCall.RecordId, endpointUser: transferredCall.Caller, recordUrl: transferredCall.RecordURL, customRecordUrl: transferredCall.CustomRecordURL, recordedAt: new Date(transferredCall.StartTimestamp * 1000), mirrorStatus: "pending" },
     ]);
     expect(await tracksOf(appId, voicemail)).toEqual([
-      { kind: "voicemail", recordId: null, endpointUser: voicemailRecord.Caller, recordUrl: voicemailRecord.VoicemailRecordURL[0], recordedAt: new Date(voicemailRecord.StartTimestamp * 1000), mirrorStatus: "pending" },
+      { kind: "voicemail", recordId: null, endpointUser: voicemailRecord.Caller, recordUrl: voicemailRecord.VoicemailRecordURL[0], customRecordUrl: null, recordedAt: new Date(voicemailRecord.StartTimestamp * 1000), mirrorStatus: "pending" },
     ]);
   });
 

@@ -21,6 +21,10 @@ export interface SampleOptions {
 
 const VENDOR_MEDIA_ORIGIN = "https://ccc-records-1250000000.cos.ap-shanghai.myqcloud.com";
 
+/** Where a customer that saves recordings to its own COS bucket has them (CustomRecordURL). */
+const CUSTOMER_BUCKET_ORIGIN = "https://callcenter-archive-1250000000.cos.ap-guangzhou.myqcloud.com";
+const customerBucketUrl = (path: string, options: SampleOptions) => `${options.mediaOrigin ?? CUSTOMER_BUCKET_ORIGIN}/ccc/${path}`;
+
 /** A signed COS link, as DescribeTelCdr lists them ("with authentication and a validity period"). */
 export function mediaUrl(path: string, signedAtSec: number, options: SampleOptions = {}): string {
   const signTime = `${signedAtSec};${signedAtSec + 86_400}`;
@@ -119,7 +123,10 @@ export function answeredInboundCall(sessionId: string, startSec: number, options
   } satisfies TelCdrInfo;
 }
 
-/** An inbound call the first agent transferred to a second: two legs, three tracks; the transcript still being made. */
+/**
+ * An inbound call the first agent transferred to a second: two legs, three tracks, of which the customer's and the
+ * second agent's are also in the customer's own bucket; the transcript still being made.
+ */
 export function transferredInboundCall(sessionId: string, startSec: number, options: SampleOptions = {}) {
   const [queued, firstAccepted, transferred, ended] = [startSec + 9, startSec + 15, startSec + 75, startSec + 200];
   const firstLeg = {
@@ -150,6 +157,7 @@ export function transferredInboundCall(sessionId: string, startSec: number, opti
     EndedTimestamp: ended,
     RecordId: `${sessionId}-agent-1`,
     RecordURL: mediaUrl(`${sessionId}/agent-1.mp3`, ended, options),
+    CustomRecordURL: customerBucketUrl(`${sessionId}/agent-1.mp3`, options),
     Type: "staffPhoneSeat",
     TransferFrom: agentZhao.Mail,
     TransferFromType: "staffSeat",
@@ -169,6 +177,7 @@ export function transferredInboundCall(sessionId: string, startSec: number, opti
     CallType: 2,
     Duration: ended - firstAccepted,
     RecordURL: mediaUrl(`${sessionId}/customer.mp3`, ended, options),
+    CustomRecordURL: customerBucketUrl(`${sessionId}/customer.mp3`, options),
     RecordId: `${sessionId}-customer`,
     SeatUser: agentQian,
     EndStatus: 1,
