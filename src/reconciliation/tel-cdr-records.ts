@@ -78,14 +78,16 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
 
   // a call listed twice counts once for what it changed; its other listings changed nothing more
   const counted = new Set<string>();
+  const createdSessions: SavedTelCdrs["createdSessions"] = [];
   const outcomes = interpreted.map((record): SessionOutcome | "failed" => {
     if (!record.ok) return "failed";
-    const key = sessionKey({ sdkAppId, sessionId: record.sessionId });
-    if (counted.has(key)) return "unchanged";
-    counted.add(key);
-    return saved.sessions.get(key) ?? "unchanged";
+    const session = { sdkAppId, sessionId: record.sessionId };
+    if (counted.has(sessionKey(session))) return "unchanged";
+    counted.add(sessionKey(session));
+    const outcome = saved.sessions.get(sessionKey(session)) ?? "unchanged";
+    if (outcome === "created") createdSessions.push(session);
+    return outcome;
   });
-  const createdSessions = [...counted].filter((key) => saved.sessions.get(key) === "created").map((key) => ({ sdkAppId, sessionId: key.slice(key.indexOf("/") + 1) }));
   return { outcomes, createdSessions, recordingIdsToMirror: saved.recordingIdsToMirror };
 }
 
