@@ -20,6 +20,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
+import { median } from "./load";
 
 const MB = 1024 * 1024;
 /** BENCH_MIRROR_SIZES=1024 (MB, comma-separated) and BENCH_MIRROR_RUNS narrow a run down while investigating. */
@@ -125,8 +126,6 @@ async function mirrorOnce(db: pg.Client, serviceUrl: string, recordUrl: string, 
 }
 
 const throughput = (bytes: number, seconds: number) => bytes / MB / seconds;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
   const { server, port } = await startFileServer();

@@ -15,7 +15,8 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorReque
   };
 }
 
-function toAppError(error: unknown, bodyLimitBytes: number): AppError {
+/** The answer an error gets: its own when it is an AppError, else the one of a body-parser failure or a 500. */
+export function toAppError(error: unknown, bodyLimitBytes: number): AppError {
   if (error instanceof AppError) return error;
   const bodyError = error as { type?: string; status?: number; message?: string };
   if (bodyError.type === "entity.too.large") return new PayloadTooLargeError(bodyLimitBytes);

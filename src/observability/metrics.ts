@@ -11,8 +11,10 @@ export function createMetrics() {
 
   const pushes = new Counter({
     name: "tccc_pushes_total",
-    help: "Pushes received, by action and outcome (processed, failed = stored for replay, duplicate, rejected = not stored)",
-    labelNames: ["action", "outcome"] as const,
+    help:
+      "Pushes received, by action, outcome (processed, failed = stored for replay, duplicate; rejected = refused with a 4xx, " +
+      "error = a 5xx, neither stored) and the ErrCode answered (0 when stored)",
+    labelNames: ["action", "outcome", "err_code"] as const,
     registers: [registry],
   });
   const httpDuration = new Histogram({

@@ -4,7 +4,7 @@ import { ErrCode } from "../../src/errors/app-errors";
 import { PUSH_ACTIONS, type PushAction } from "../../src/tccc/payloads";
 import { sampleCdr, sampleRecord, sampleVoicemail } from "../support/payloads";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
-import { deeplyNested, mangled, prototypeSnapshot } from "./support/hostile-input";
+import { deeplyNested, mangled, nestedJson, prototypeSnapshot } from "./support/hostile-input";
 
 /**
  * Property-based fuzzing of POST /tccc/push. Whatever arrives, the answer is JSON with a known ErrCode and never a
@@ -39,9 +39,9 @@ describe("fuzzing /tccc/push", () => {
   }
 
   /** Sends one push with a fresh uuid and checks every promise the endpoint makes about it. */
-  async function expectHandledSafely(action: PushAction, body: string | Uint8Array): Promise<number> {
+  async function expectHandledSafely(action: PushAction, body: string | Uint8Array, target: TestService = service): Promise<number> {
     const pushUuid = `fuzz-${randomUUID()}`;
-    const response = await fetch(`${service.url}/tccc/push?action=${action}&version=1`, {
+    const response = await fetch(`${target.url}/tccc/push?action=${action}&version=1`, {
       method: "POST",
       headers: { "Content-Type": "application/json;charset=utf8", "X-TCCC-PUSH-UUID": pushUuid },
       body: typeof body === "string" ? body : new Uint8Array(body),
@@ -110,6 +110,49 @@ describe("fuzzing /tccc/push", () => {
           expect(errCode).toBe(Buffer.byteLength(body) > BODY_LIMIT ? ErrCode.BODY_TOO_LARGE : ErrCode.OK);
         }),
         { numRuns: 25 },
+      );
+    });
+  });
+
+  describe("nesting between 1,000 and 13,000 levels, which JSON.parse and PostgreSQL both take", () => {
+    // the production body limit: 13,000 levels of objects take 78 KB
+    let roomy: TestService;
+    beforeAll(async () => {
+      roomy = await startTestService();
+    });
+    afterAll(() => roomy.stop());
+    const depths = nestedJson(1_000, 13_000);
+
+    it.each(PUSH_ACTIONS)("action=%s: stores the push wherever the nesting sits, in a known field, an unknown one or alone", async (action) => {
+      const valid = samples[action](uniqueSdkAppId(), uniqueSessionId());
+      await fc.assert(
+        fc.asyncProperty(depths, fc.option(fc.constantFrom(...Object.keys(valid), "Extra")), async (nested, field) => {
+          const body = field === null ? nested : JSON.stringify({ ...valid, [field]: "#" }).replace('"#"', nested);
+          expect(await expectHandledSafely(action, body, roomy)).toBe(ErrCode.OK);
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    it("keeps a deeply nested IVR key list in call_sessions as sent", async () => {
+      const columns = { IVRKeyPressed: "ivr_key_pressed", IVRKeyPressedEx: "ivr_key_pressed", PostIVRKeyPressed: "post_ivr_key_pressed" } as const;
+      await fc.assert(
+        fc.asyncProperty(depths, fc.constantFrom(...(Object.keys(columns) as (keyof typeof columns)[])), async (nested, field) => {
+          const sdkAppId = uniqueSdkAppId();
+          const sessionId = uniqueSessionId();
+          const body = JSON.stringify(sampleCdr(sdkAppId, sessionId, { [field]: "#" })).replace('"#"', nested);
+
+          expect(await expectHandledSafely("cdr", body, roomy)).toBe(ErrCode.OK);
+
+          const [row] = await roomy.database.prisma.$queryRawUnsafe<{ same: boolean }[]>(
+            `SELECT ${columns[field]} = $1::jsonb AS same FROM call_sessions WHERE sdk_app_id = $2 AND session_id = $3`,
+            nested,
+            BigInt(sdkAppId),
+            sessionId,
+          );
+          expect(row?.same).toBe(true);
+        }),
+        { numRuns: 20 },
       );
     });
   });

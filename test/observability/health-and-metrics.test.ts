@@ -53,24 +53,50 @@ describe("health, readiness and metrics", () => {
     }
   });
 
-  it("counts pushes by action and outcome, and times requests", async () => {
-    const service = await startTestService();
+  it("counts every push by action, outcome and the ErrCode answered, refusals of credentials and of the body limit included", async () => {
+    const password = "push-password-for-metrics";
+    const service = await startTestService({ PUSH_AUTH: "basic", PUSH_BASIC_USER: "tccc", PUSH_BASIC_PASSWORD: password, PUSH_BODY_LIMIT_BYTES: "4096" });
+    const unreachable = await startTestService({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${await closedPort()}/tccc`, DATABASE_CONNECT_TIMEOUT_MS: "300" });
+    const basic = (user: string, secret: string) => ({ headers: { Authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` } });
+    const signedIn = basic("tccc", password);
     try {
       const sessionId = uniqueSessionId();
-      await service.push("cdr", sampleCdr(uniqueSdkAppId(), sessionId), { pushUuid: sessionId });
-      await service.push("cdr", sampleCdr(uniqueSdkAppId(), sessionId), { pushUuid: sessionId });
-      await service.push("cdr", { SdkAppId: uniqueSdkAppId() });
-      await service.push("cdr", "{oops");
+      const answers = [
+        await service.push("cdr", sampleCdr(uniqueSdkAppId(), sessionId), { ...signedIn, pushUuid: sessionId }),
+        await service.push("cdr", sampleCdr(uniqueSdkAppId(), sessionId), { ...signedIn, pushUuid: sessionId }),
+        await service.push("cdr", { SdkAppId: uniqueSdkAppId() }, signedIn),
+        await service.push("cdr", "{oops", signedIn),
+        await service.push("hangup", sampleCdr(uniqueSdkAppId(), uniqueSessionId()), signedIn),
+        await service.push("record", { SdkAppId: uniqueSdkAppId(), Padding: "x".repeat(5000) }, signedIn),
+        await service.push("record", sampleCdr(uniqueSdkAppId(), uniqueSessionId()), { ...signedIn, pushUuid: "u".repeat(201) }),
+        await service.push("voicemail", '{"SdkAppId":1,"SessionId":"s\\u0000"}', signedIn),
+        await service.push("voicemail", sampleCdr(uniqueSdkAppId(), uniqueSessionId())),
+        await service.push("voicemail", sampleCdr(uniqueSdkAppId(), uniqueSessionId()), basic("tccc", "wrong-password")),
+        await unreachable.push("cdr", sampleCdr(uniqueSdkAppId(), uniqueSessionId())),
+      ];
+      expect(answers.map((answer) => `${answer.status} ${answer.body.ErrCode}`)).toEqual([
+        "200 0", "200 0", "200 0", "400 1001", "400 1002", "413 1003", "400 1004", "400 1005", "401 1401", "401 1401", "503 1503",
+      ]);
 
       const text = await (await fetch(`${service.url}/metrics`)).text();
-
-      expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="processed"')).toBe(1);
-      expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="duplicate"')).toBe(1);
-      expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="failed"')).toBe(1);
-      expect(metricValue(text, "tccc_pushes_total", 'action="cdr",outcome="rejected"')).toBe(1);
+      const pushes = (labels: string) => metricValue(text, "tccc_pushes_total", labels);
+      expect(pushes('action="cdr",outcome="processed",err_code="0"')).toBe(1);
+      expect(pushes('action="cdr",outcome="duplicate",err_code="0"')).toBe(1);
+      expect(pushes('action="cdr",outcome="failed",err_code="0"')).toBe(1);
+      expect(pushes('action="cdr",outcome="rejected",err_code="1001"')).toBe(1);
+      expect(pushes('action="unknown",outcome="rejected",err_code="1002"')).toBe(1);
+      expect(pushes('action="record",outcome="rejected",err_code="1003"')).toBe(1);
+      expect(pushes('action="record",outcome="rejected",err_code="1004"')).toBe(1);
+      expect(pushes('action="voicemail",outcome="rejected",err_code="1005"')).toBe(1);
+      expect(pushes('action="voicemail",outcome="rejected",err_code="1401"')).toBe(2);
+      // read from the registry: with PostgreSQL down a scrape fails on the gauges of stored state
+      const whileDown = await unreachable.metrics.registry.getSingleMetricAsString("tccc_pushes_total");
+      expect(metricValue(whileDown, "tccc_pushes_total", 'action="cdr",outcome="error",err_code="1503"')).toBe(1);
+      const counted = text.split("\n").filter((line) => line.startsWith("tccc_pushes_total{"));
+      expect(counted.reduce((sum, line) => sum + Number(line.split(" ").pop()), 0)).toBe(10);
       expect(metricValue(text, "tccc_http_request_duration_seconds_count", 'route="/tccc/push",method="POST",status="200"')).toBe(3);
     } finally {
-      await service.stop();
+      await Promise.all([service.stop(), unreachable.stop()]);
     }
   });
 });

@@ -63,10 +63,25 @@ export function mangled(valid: Record<string, unknown>): fc.Arbitrary<Record<str
     });
 }
 
-/** JSON text nested `depth` levels deep in arrays or objects. */
-export const deeplyNested = fc
-  .tuple(fc.integer({ min: 100, max: 20_000 }), fc.boolean())
-  .map(([depth, arrays]) => (arrays ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth)));
+const nestingShapes = {
+  arrays: (depth: number) => "[".repeat(depth) + "]".repeat(depth),
+  objects: (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth),
+  /** Arrays of one object of one array...: both of a parser's container paths in one value. */
+  alternating: (depth: number) => {
+    const levels = Array.from({ length: depth }, (_, level) => level % 2 === 0);
+    return levels.map((array) => (array ? "[" : '{"a":')).join("") + '"leaf"' + levels.reverse().map((array) => (array ? "]" : "}")).join("");
+  },
+};
+
+/** JSON text nested between `minDepth` and `maxDepth` levels deep, in arrays, objects or both. */
+export function nestedJson(minDepth: number, maxDepth: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.integer({ min: minDepth, max: maxDepth }), fc.constantFrom(...Object.values(nestingShapes)))
+    .map(([depth, shape]) => shape(depth));
+}
+
+/** From shallow to beyond what PostgreSQL's JSON parser takes (about 13,000 levels with max_stack_depth 2MB). */
+export const deeplyNested = nestedJson(100, 20_000);
 
 /** Own property names of the built-in prototypes: compared before and after hostile input. */
 export function prototypeSnapshot(): string[] {
