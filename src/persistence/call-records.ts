@@ -115,10 +115,13 @@ export function voicemailTrackKey(recordUrl: string): string {
   return `vm-${createHash("sha256").update(`${url.protocol}//${url.host}${url.pathname}`).digest("hex").slice(0, 32)}`;
 }
 
-/** Keys of a key-press list in order: the `Key` of each `{Key, Label}` entry, or the entry itself when it is a string. */
+/**
+ * Keys (or labels) of a key-press list in order: the `Key` of each `{Key, Label}` entry, or the entry itself when it
+ * is a string; whatever else the list holds has none.
+ */
 function keysOf(list: KeyPressList | undefined, field: "Key" | "Label"): string[] | undefined {
-  const values = (list ?? []).flatMap((entry) => {
-    const value = typeof entry === "object" ? entry[field] : field === "Key" ? entry : undefined;
+  const values = (Array.isArray(list) ? list : []).flatMap((entry: unknown) => {
+    const value = entry !== null && typeof entry === "object" && !Array.isArray(entry) ? (entry as Record<string, unknown>)[field] : field === "Key" ? entry : undefined;
     return (typeof value === "string" && value !== "") || typeof value === "number" ? [String(value)] : [];
   });
   return values.length > 0 ? values : undefined;

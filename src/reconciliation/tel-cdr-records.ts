@@ -4,6 +4,7 @@ import { NotFoundError } from "../errors/app-errors";
 import { telCdrToCallRecords, type CallRecords } from "../persistence/call-records";
 import { saveCallRecords, sessionKey, type SessionOutcome } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database, type Sql } from "../persistence/database";
+import { stringifyJson, toJsonRows } from "../persistence/sql-json";
 import { describeIssues } from "../tccc/fields";
 import { telCdrInfoSchema } from "../tccc/tel-cdr-info";
 
@@ -26,7 +27,7 @@ export function interpretTelCdr(sdkAppId: bigint, record: unknown): TelCdrInterp
   const parsed = telCdrInfoSchema.safeParse(record);
   if (parsed.success) return { ok: true, recordKey: parsed.data.SessionId, sessionId: parsed.data.SessionId, body: record, records: telCdrToCallRecords(sdkAppId, parsed.data) };
   const sessionId = readableSessionId(record);
-  const recordKey = sessionId ?? `sha256:${createHash("sha256").update(JSON.stringify(record) ?? "undefined").digest("hex")}`;
+  const recordKey = sessionId ?? `sha256:${createHash("sha256").update(stringifyJson(record ?? null)).digest("hex")}`;
   return { ok: false, recordKey, sessionId, body: record ?? null, error: describeIssues(parsed.error) };
 }
 
@@ -73,8 +74,8 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
   const raw = [...latestByKey.values()]
     .sort((a, b) => (a.recordKey < b.recordKey ? -1 : a.recordKey > b.recordKey ? 1 : 0))
     .map((record) => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }));
-  // plain JSON.stringify: what the API sent holds no bigint, and a replacer would be called for each of its values
-  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, JSON.stringify(raw));
+  // toJsonRows, not JSON.stringify: a record may nest deeper than JSON.stringify's recursion goes
+  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, toJsonRows(raw));
 
   // a call listed twice counts once for what it changed; its other listings changed nothing more
   const counted = new Set<string>();

@@ -65,8 +65,15 @@ export const requiredBigId = (field: string) =>
     return z.NEVER;
   });
 
+/** A short description of a wrong value for an error message: never the whole of a large or deeply nested one. */
 const describeValue = (value: unknown) =>
-  typeof value === "string" ? `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"` : Array.isArray(value) ? "an array" : value === null ? "null" : `the ${typeof value} ${JSON.stringify(value)}`;
+  typeof value === "string"
+    ? `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`
+    : Array.isArray(value)
+      ? "an array"
+      : typeof value === "object" && value !== null
+        ? "an object"
+        : `the ${typeof value} ${String(value)}`;
 
 /**
  * A URL we may later fetch or hand to an analyst: a string that parses as an absolute http(s) URL. Anything else (the
@@ -97,13 +104,10 @@ export const listOfPresent = <T extends z.ZodType>(item: T, max: number) =>
 export const MAX_LIST_ENTRIES = 1000;
 
 /**
- * Key presses (IVRKeyPressed, IVRKeyPressedEx, PostIVRKeyPressed, PostIVRKeyPressedEx): a list of strings or of
- * `{Key, Label, ...}` objects, kept as sent (jsonb); null means absent.
+ * Key presses (IVRKeyPressed, IVRKeyPressedEx, PostIVRKeyPressed, PostIVRKeyPressedEx): documented as a list of
+ * strings or of `{Key, Label, ...}` objects, kept as sent (jsonb) whatever they hold; null means absent.
  */
-export const keyPressList = z.preprocess(
-  (value) => (value === null || value === undefined ? undefined : value),
-  z.array(z.union([z.string(), z.number(), z.record(z.string(), z.unknown())])).max(MAX_LIST_ENTRIES).optional(),
-);
+export const keyPressList = z.unknown().optional().transform((value) => (value === null || value === undefined ? undefined : value));
 export type KeyPressList = NonNullable<z.output<typeof keyPressList>>;
 
 /** Readable, one line: `SessionId: SessionId is required; ServeParticipants.0.Sequence: ...` */
