@@ -7,6 +7,7 @@ import { createRecordingAdminService } from "./admin/recording-admin-service";
 import { adminPageRouter } from "./admin/page/admin-page-router";
 import { queueBoardRouter } from "./admin/queue-board-router";
 import { replayPushesJob } from "./admin/replay-pushes-job";
+import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
 import type { AppConfig } from "./config/env";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
@@ -54,13 +55,15 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   const replayJob = replayPushesJob(pushAdmin);
   const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });
-  const reconcileAdmin = createReconcileAdminService(prisma, reconciliation);
+  const reconcileAdmin = createReconcileAdminService(prisma, reconciliation, onRecordingsStored);
+  const replayTelCdrJob = replayTelCdrRecordsJob(reconcileAdmin);
   const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
-  const queueIds = [replayJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
+  const queueIds = [replayJob.id, replayTelCdrJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
+    jobs.startWorker(replayTelCdrJob);
     await mirror.start();
     await reconciliation?.start();
   }
@@ -76,7 +79,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       adminRouters: [
         adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, queueIds }),
         queueBoardRouter(config.ADMIN_TOKEN, jobs, queueIds),
-        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob }),
+        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, replayTelCdrJob }),
       ],
     });
     server = await new Promise<Server>((resolve, reject) => {

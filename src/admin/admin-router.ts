@@ -4,9 +4,10 @@ import { validate } from "../http/validate";
 import type { JobQueues } from "../jobs/job-queues";
 import { adminAuthentication } from "./admin-auth";
 import { pushFilterSchema, type PushAdminService } from "./push-admin-service";
-import type { ReconcileAdminService } from "./reconcile-admin-service";
+import { telCdrRecordFilterSchema, type ReconcileAdminService } from "./reconcile-admin-service";
 import type { RecordingAdminService } from "./recording-admin-service";
 import type { replayPushesJob } from "./replay-pushes-job";
+import type { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
 
 export interface AdminApiOptions {
   adminToken: string | undefined;
@@ -15,6 +16,7 @@ export interface AdminApiOptions {
   recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
   replayJob: ReturnType<typeof replayPushesJob>;
+  replayTelCdrJob: ReturnType<typeof replayTelCdrRecordsJob>;
 }
 
 const listPushesQuery = pushFilterSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -25,6 +27,9 @@ const instant = z.union([z.number().int().nonnegative().transform((seconds) => n
 const reconcileBody = z.object({ sdkAppId: z.coerce.number().int().positive(), from: instant, to: instant }).strict();
 const recordingParams = z.object({ id: z.string().regex(/^\d{1,19}$/, "must be a recording id").transform(BigInt) });
 const listRecordingsQuery = z.object({ status: z.literal("failed").default("failed"), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+const listTelCdrRecordsQuery = telCdrRecordFilterSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const telCdrRecordParams = z.object({ id: z.string().regex(/^\d{1,19}$/, "must be a record id").transform(BigInt) });
 
 const listRunsQuery = z.object({
   sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").transform(BigInt).optional(),
@@ -62,6 +67,23 @@ export function adminApiRouter(options: AdminApiOptions): Router {
   router.get("/admin/reconcile/runs", async (req, res) => {
     const { limit, ...filter } = validate(listRunsQuery, req.query, "query");
     res.json({ runs: await options.reconcileAdmin.listRuns(filter, limit) });
+  });
+
+  router.get("/admin/reconcile/records", async (req, res) => {
+    const { limit, ...filter } = validate(listTelCdrRecordsQuery, req.query, "query");
+    res.json({ records: await options.reconcileAdmin.listRecords(filter, limit) });
+  });
+
+  router.post("/admin/reconcile/records/replay", async (req, res) => {
+    const filter = validate(telCdrRecordFilterSchema.strict(), req.body ?? {}, "body");
+    const job = await options.jobs.enqueue(options.replayTelCdrJob, filter);
+    res.status(202).json({ jobId: job.id, filter });
+  });
+
+  router.post("/admin/reconcile/records/:id/replay", async (req, res) => {
+    const { id } = validate(telCdrRecordParams, req.params, "path");
+    const { status, error } = await options.reconcileAdmin.replayRecord(id);
+    res.json({ id: id.toString(), status, error });
   });
 
   router.get("/admin/recordings", async (req, res) => {

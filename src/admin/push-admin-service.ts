@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { replayPush, type ReplayOutcome } from "../push-intake/push-replay";
 import { PUSH_ACTIONS } from "../tccc/payloads";
+import { REPLAY_PAGE_SIZE, replayInPages } from "./bulk-replay";
 
 export const pushFilterSchema = z.object({
   status: z.enum(["processed", "failed"]).optional(),
@@ -66,25 +67,13 @@ export function createPushAdminService({ prisma, onRecordingsStored }: PushAdmin
 
     /** Replays every push matching the filter, oldest first, in pages; reports progress as it goes. */
     async replayMatching(filter: PushFilter, onProgress: (done: number, total: number) => Promise<void> = async () => undefined) {
-      const total = await prisma.pushInbox.count({ where: where(filter) });
-      const counts = { total, replayed: 0, processed: 0, failed: 0 };
-      let afterId = 0n;
-      for (;;) {
-        const page = await prisma.pushInbox.findMany({
-          where: { ...where(filter), id: { gt: afterId } },
-          orderBy: { id: "asc" },
-          take: 100,
-          select: { id: true, pushUuid: true },
-        });
-        if (page.length === 0) return counts;
-        for (const { id, pushUuid } of page) {
-          const outcome = await replay(pushUuid);
-          counts.replayed += 1;
-          counts[outcome.status] += 1;
-          afterId = id;
-        }
-        await onProgress(counts.replayed, total);
-      }
+      return replayInPages({
+        total: await prisma.pushInbox.count({ where: where(filter) }),
+        page: (afterId) =>
+          prisma.pushInbox.findMany({ where: { ...where(filter), id: { gt: afterId } }, orderBy: { id: "asc" }, take: REPLAY_PAGE_SIZE, select: { id: true, pushUuid: true } }),
+        replay: ({ pushUuid }) => replay(pushUuid),
+        onProgress,
+      });
     },
   };
 }

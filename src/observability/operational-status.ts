@@ -3,6 +3,8 @@ import type { Database } from "../persistence/database";
 /** What an operator asks first: what failed, how far reconciliation lags, what the mirror still owes. */
 export interface OperationalStatus {
   failedPushes: { total: number; byAction: Record<string, number> };
+  /** DescribeTelCdr records stored as failed (they could not be read), waiting for a fix and a replay. */
+  failedApiRecords: number;
   reconciliation: AppReconcileStatus[];
   mirrorBacklog: { pending: number; failed: number; oldestPendingAt: string | null };
 }
@@ -13,22 +15,48 @@ export interface AppReconcileStatus {
   reconciledUntil: string | null;
   /** Now minus reconciledUntil, in seconds. */
   lagSec: number | null;
-  lastRun: { id: string; status: string; windowStart: string; windowEnd: string; startedAt: string; finishedAt: string | null; error: string | null };
+  lastRun: {
+    id: string;
+    status: string;
+    windowStart: string;
+    windowEnd: string;
+    startedAt: string;
+    finishedAt: string | null;
+    fetched: number;
+    failedRecords: number;
+    error: string | null;
+  };
 }
 
 /** Read from PostgreSQL, the source of truth, so every process reports the same. Optionally for one application. */
 export async function readOperationalStatus(prisma: Database, sdkAppId?: bigint): Promise<OperationalStatus> {
   const app = sdkAppId ?? null;
-  const [failed, runs, backlog] = await Promise.all([
+  const [failed, failedApiRecords, runs, backlog] = await Promise.all([
     prisma.$queryRaw<{ action: string; count: number }[]>`
       SELECT action, count(*)::int AS count FROM push_inbox
       WHERE status = 'failed' AND (${app}::bigint IS NULL OR sdk_app_id = ${app}::bigint)
       GROUP BY action ORDER BY action`,
+    prisma.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM tel_cdr_records
+      WHERE status = 'failed' AND (${app}::bigint IS NULL OR sdk_app_id = ${app}::bigint)`,
     // the latest run per application, found through the (sdk_app_id, started_at) index
     prisma.$queryRaw<
-      { sdk_app_id: bigint; id: bigint; status: string; window_start: Date; window_end: Date; started_at: Date; finished_at: Date | null; error: string | null; reconciled_until: Date | null }[]
+      {
+        sdk_app_id: bigint;
+        id: bigint;
+        status: string;
+        window_start: Date;
+        window_end: Date;
+        started_at: Date;
+        finished_at: Date | null;
+        fetched: number;
+        failed_records: number;
+        error: string | null;
+        reconciled_until: Date | null;
+      }[]
     >`
-      SELECT DISTINCT ON (r.sdk_app_id) r.sdk_app_id, r.id, r.status, r.window_start, r.window_end, r.started_at, r.finished_at, r.error, w.reconciled_until
+      SELECT DISTINCT ON (r.sdk_app_id) r.sdk_app_id, r.id, r.status, r.window_start, r.window_end, r.started_at, r.finished_at,
+             r.fetched, r.failed_records, r.error, w.reconciled_until
       FROM reconcile_runs r LEFT JOIN reconcile_watermarks w ON w.sdk_app_id = r.sdk_app_id
       WHERE ${app}::bigint IS NULL OR r.sdk_app_id = ${app}::bigint
       ORDER BY r.sdk_app_id, r.started_at DESC`,
@@ -43,6 +71,7 @@ export async function readOperationalStatus(prisma: Database, sdkAppId?: bigint)
   const { pending, failed: mirrorFailed, oldest_pending_at } = backlog[0] ?? { pending: 0, failed: 0, oldest_pending_at: null };
   return {
     failedPushes: { total: failed.reduce((sum, row) => sum + row.count, 0), byAction: Object.fromEntries(failed.map((row) => [row.action, row.count])) },
+    failedApiRecords: failedApiRecords[0]?.count ?? 0,
     reconciliation: runs.map((run) => ({
       sdkAppId: run.sdk_app_id.toString(),
       reconciledUntil: run.reconciled_until?.toISOString() ?? null,
@@ -54,6 +83,8 @@ export async function readOperationalStatus(prisma: Database, sdkAppId?: bigint)
         windowEnd: run.window_end.toISOString(),
         startedAt: run.started_at.toISOString(),
         finishedAt: run.finished_at?.toISOString() ?? null,
+        fetched: run.fetched,
+        failedRecords: run.failed_records,
         error: run.error,
       },
     })),

@@ -22,6 +22,10 @@ export function registerStateGauges(metrics: Metrics, deps: { prisma: Database; 
     set({}, (await status()).failedPushes.total);
   });
 
+  metrics.addGauge("tccc_failed_api_records", "DescribeTelCdr records stored as failed (could not be read), waiting for a fix and a replay", [], async (set) => {
+    set({}, (await status()).failedApiRecords);
+  });
+
   metrics.addGauge("tccc_reconcile_lag_seconds", "Now minus the reconciliation watermark, per application", ["sdk_app_id"], async (set) => {
     for (const app of (await status()).reconciliation) if (app.lagSec !== null) set({ sdk_app_id: app.sdkAppId }, app.lagSec);
   });

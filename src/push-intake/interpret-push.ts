@@ -1,13 +1,14 @@
 import type { z } from "zod";
-import { cdrToCallRecords, recordPushToCallRecords, voicemailPushToCallRecords, type CallRecords } from "../persistence/call-records";
-import { cdrSchema, describeIssues, recordPushSchema, voicemailPushSchema, type PushAction } from "../tccc/payloads";
+import { cdrPushToCallRecords, recordPushToCallRecords, voicemailPushToCallRecords, type CallRecords } from "../persistence/call-records";
+import { describeIssues } from "../tccc/fields";
+import { cdrPushSchema, recordPushSchema, voicemailPushSchema, type PushAction } from "../tccc/payloads";
 
 export type Interpretation =
   | { ok: true; sdkAppId: bigint; sessionId: string; records: CallRecords }
   | { ok: false; sdkAppId?: bigint; sessionId?: string; error: string };
 
 const handlers: { [A in PushAction]: { schema: z.ZodType; toRecords(payload: never): CallRecords } } = {
-  cdr: { schema: cdrSchema, toRecords: cdrToCallRecords },
+  cdr: { schema: cdrPushSchema, toRecords: cdrPushToCallRecords },
   record: { schema: recordPushSchema, toRecords: recordPushToCallRecords },
   voicemail: { schema: voicemailPushSchema, toRecords: voicemailPushToCallRecords },
 };

@@ -8,12 +8,17 @@ import type { TimeWindow } from "./windows";
 /** queued: a backfill window waiting for its job; then running, then succeeded or failed. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed";
 
+/** created + updated + unchanged + failedRecords = fetched: every record the API listed is accounted for once. */
 export interface RunCounts {
   fetched: number;
   created: number;
   updated: number;
   unchanged: number;
+  /** Records that could not be read; kept in tel_cdr_records as failed. */
+  failedRecords: number;
 }
+
+export const emptyRunCounts = (): RunCounts => ({ fetched: 0, created: 0, updated: 0, unchanged: 0, failedRecords: 0 });
 
 export interface RunRow extends RunCounts {
   id: bigint;
@@ -61,7 +66,8 @@ export async function addRunCounts(sql: Sql, runId: bigint, counts: RunCounts): 
   await sql.$executeRaw`
     UPDATE reconcile_runs
        SET fetched = fetched + ${counts.fetched}, created = created + ${counts.created},
-           updated = updated + ${counts.updated}, unchanged = unchanged + ${counts.unchanged}
+           updated = updated + ${counts.updated}, unchanged = unchanged + ${counts.unchanged},
+           failed_records = failed_records + ${counts.failedRecords}
      WHERE id = ${runId}`;
 }
 

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from "bullmq";
 import IORedis from "ioredis";
 import { z } from "zod";
 import type { AppConfig } from "../config/env";
@@ -111,7 +112,12 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
     return tracked(runWindow(windowDeps, sdkAppId, window, options));
   }
 
-  /** From the watermark (less the overlap) up to now less the lag, window by window; stops at the first failure. */
+  /**
+   * From the watermark (less the overlap) up to now less the lag, window by window. The watermark moves only over a
+   * gapless run of succeeded windows. A window whose records could not all be read holds it there, but the windows
+   * after it are still read (the calls in them are stored, the watermark stays); a window the API could not serve
+   * ends the sweep, since the next ones would meet the same refusal.
+   */
   async function sweep(sdkAppId: number): Promise<WindowRunResult[]> {
     const windows = sweepWindows(await readWatermark(prisma, sdkAppId), nowSec(), {
       lagSec: config.RECONCILE_LAG_SEC,
@@ -120,11 +126,13 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
       maxWindowSec: config.RECONCILE_MAX_WINDOW_SEC,
     });
     const results: WindowRunResult[] = [];
+    let gapless = true;
     for (const window of windows) {
       if (stopping.signal.aborted) break;
-      const result = await reconcileWindow(sdkAppId, window, { advanceWatermark: true });
+      const result = await reconcileWindow(sdkAppId, window, { advanceWatermark: gapless });
       results.push(result);
-      if (result.status === "failed") break;
+      if (!result.complete) break;
+      if (result.status === "failed") gapless = false;
     }
     return results;
   }
@@ -132,7 +140,9 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
   const failIfAnyFailed = (results: WindowRunResult[]) => {
     const failed = results.find((result) => result.status === "failed");
     // the run row already says why; failing the job too makes it visible in the queue and its logs
-    if (failed) throw new ReconcileRunFailedError(`reconcile run ${failed.runId} failed: ${failed.error}`);
+    if (failed && !failed.complete) throw new ReconcileRunFailedError(`reconcile run ${failed.runId} failed: ${failed.error}`);
+    // every page was read: a retry would read the same unreadable records again
+    if (failed) throw new UnrecoverableError(`reconcile run ${failed.runId} failed: ${failed.error}`);
     return results.map((result) => String(result.runId));
   };
 

@@ -1,13 +1,11 @@
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/logger";
-import type { CallRecords } from "../persistence/call-records";
-import { saveCallRecords, sessionKey } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, postgresErrorCode, type Database } from "../persistence/database";
-import { interpretPush } from "../push-intake/interpret-push";
-import { addRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "./reconcile-repository";
+import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "./reconcile-repository";
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
 import { TelCdrApiError } from "./tel-cdr-errors";
+import { describeFailedRecord, interpretTelCdrPage, saveTelCdrs, type TelCdrInterpretation } from "./tel-cdr-records";
 import type { TimeWindow } from "./windows";
 
 export interface WindowRunDependencies {
@@ -23,7 +21,10 @@ export interface WindowRunDependencies {
 
 export interface WindowRunResult extends RunCounts {
   runId: bigint;
+  /** Failed when the API could not be read to the end, or when any record in it could not be read. */
   status: "succeeded" | "failed";
+  /** Every page was read: a failure, if any, lies in records that a later run (after a fix) reads the same way. */
+  complete: boolean;
   error?: string;
 }
 
@@ -34,7 +35,9 @@ const INVALID_EXAMPLES = 5;
 
 /**
  * Reads one window completely and stores every call in it, as one reconcile_runs row. Never throws for a vendor or
- * storage failure: the run row says failed, with the vendor's code and message, and so does the result.
+ * storage failure: the run row says failed, with the vendor's code and message, and so does the result. A record that
+ * cannot be read is kept (tel_cdr_records, status failed), counted in failed_records and named in `error`, and fails
+ * the run: the watermark must not pass a call we could not store.
  */
 export async function runWindow(
   deps: WindowRunDependencies,
@@ -45,25 +48,30 @@ export async function runWindow(
   const runId = await startRun(deps.prisma, sdkAppId, window, options.queuedRunId);
   const logger = deps.logger.child({ sdkAppId, runId: String(runId), window });
   const run = { id: runId, sdkAppId, window };
-  const totals: RunCounts = { fetched: 0, created: 0, updated: 0, unchanged: 0 };
-  const invalid: string[] = [];
+  const totals = emptyRunCounts();
+  const unreadable: string[] = [];
+  let apiFailure: string | undefined;
   try {
     await readAllPages(deps, sdkAppId, window, async (page) => {
-      const stored = await storePage(deps, runId, page.records, logger);
-      invalid.push(...stored.invalid);
+      const stored = await storePage(deps, runId, sdkAppId, page.records);
+      for (const record of stored.unreadable) {
+        logger.warn({ sessionId: record.sessionId, error: record.error }, "DescribeTelCdr record could not be read");
+        unreadable.push(describeFailedRecord(record));
+      }
       addCounts(totals, stored.counts);
       await queueMirror(deps, stored.recordingIds, logger);
     });
   } catch (cause) {
-    const error = describeFailure(cause, deps.signal);
-    await finishRun(deps.prisma, run, { status: "failed", error, advanceWatermark: false });
-    logger.warn({ error, ...totals }, "reconcile run failed");
-    return { runId, status: "failed", error, ...totals };
+    apiFailure = describeFailure(cause, deps.signal);
   }
-  const error = invalid.length > 0 ? `${invalid.length} records could not be read: ${invalid.slice(0, INVALID_EXAMPLES).join("; ")}` : undefined;
-  await finishRun(deps.prisma, run, { status: "succeeded", error, advanceWatermark: options.advanceWatermark });
-  logger.info({ ...totals, invalid: invalid.length }, "reconcile run succeeded");
-  return { runId, status: "succeeded", error, ...totals };
+  const recordsFailure =
+    unreadable.length > 0 ? `${unreadable.length} records could not be read (kept in tel_cdr_records): ${unreadable.slice(0, INVALID_EXAMPLES).join("; ")}` : undefined;
+  const error = [apiFailure, recordsFailure].filter(Boolean).join("; ") || undefined;
+  const status = error ? "failed" : "succeeded";
+  await finishRun(deps.prisma, run, { status, error, advanceWatermark: options.advanceWatermark && status === "succeeded" });
+  if (status === "failed") logger.warn({ error, ...totals }, "reconcile run failed");
+  else logger.info(totals, "reconcile run succeeded");
+  return { runId, status, complete: apiFailure === undefined, error, ...totals };
 }
 
 /**
@@ -115,47 +123,34 @@ function retryDelayMs(error: TelCdrApiError, attempt: number): number {
 interface StoredPage {
   counts: RunCounts;
   recordingIds: bigint[];
-  invalid: string[];
+  unreadable: Extract<TelCdrInterpretation, { ok: false }>[];
 }
 
-const PARSE_SLICE = 10;
 const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
 const MAX_CONFLICT_ATTEMPTS = 3;
 
 /**
- * A page in one transaction, with the same batched merge-upserts as pushes: its calls, the "missing" marks of the
- * calls no push had delivered, and the run's counts are committed together or not at all.
+ * A page in one transaction, with the same batched merge-upserts as pushes: its raw records, its calls, the "missing"
+ * marks of the calls no push had delivered, and the run's counts are committed together or not at all.
  */
-async function storePage(deps: WindowRunDependencies, runId: bigint, records: unknown[], logger: Logger): Promise<StoredPage> {
-  const calls: CallRecords[] = [];
-  const invalid: string[] = [];
-  for (const [index, record] of records.entries()) {
-    // a page takes ~20 ms to parse: let requests granted meanwhile go out now, not late (see LIMIT_WINDOW_MS)
-    if (index % PARSE_SLICE === PARSE_SLICE - 1) await yieldToEventLoop();
-    const call = interpretPush("cdr", record);
-    if (call.ok) {
-      calls.push(call.records);
-    } else {
-      logger.warn({ sessionId: call.sessionId, error: call.error }, "DescribeTelCdr record could not be read");
-      invalid.push(`${call.sessionId ?? "(no SessionId)"}: ${call.error}`);
-    }
-  }
+async function storePage(deps: WindowRunDependencies, runId: bigint, sdkAppId: number, records: unknown[]): Promise<StoredPage> {
+  const interpreted = await interpretTelCdrPage(BigInt(sdkAppId), records);
+  const unreadable = interpreted.flatMap((record) => (record.ok ? [] : [record]));
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await writePage(deps.prisma, runId, records.length, calls)), invalid };
+      return { ...(await writePage(deps.prisma, runId, BigInt(sdkAppId), interpreted)), unreadable };
     } catch (error) {
       if (attempt >= MAX_CONFLICT_ATTEMPTS || !RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? "")) throw error;
     }
   }
 }
 
-function writePage(prisma: Database, runId: bigint, fetched: number, calls: CallRecords[]): Promise<Omit<StoredPage, "invalid">> {
+function writePage(prisma: Database, runId: bigint, sdkAppId: bigint, interpreted: TelCdrInterpretation[]): Promise<Omit<StoredPage, "unreadable">> {
   return prisma.$transaction(async (tx) => {
-    const saved = await saveCallRecords(tx, calls, "reconcile");
-    const counts: RunCounts = { fetched, created: 0, updated: 0, unchanged: 0 };
-    for (const outcome of saved.sessions.values()) counts[outcome] += 1;
-    const sessions = calls.flatMap((call) => (call.session ? [call.session] : []));
-    await recordMissingSessions(tx, runId, sessions.filter((session) => saved.sessions.get(sessionKey(session)) === "created"));
+    const saved = await saveTelCdrs(tx, sdkAppId, interpreted, runId);
+    const counts: RunCounts = { ...emptyRunCounts(), fetched: interpreted.length };
+    for (const outcome of saved.outcomes) counts[outcome === "failed" ? "failedRecords" : outcome] += 1;
+    await recordMissingSessions(tx, runId, saved.createdSessions);
     await addRunCounts(tx, runId, counts);
     return { counts, recordingIds: saved.recordingIdsToMirror };
   }, TRANSACTION_OPTIONS);
@@ -170,10 +165,7 @@ async function queueMirror(deps: WindowRunDependencies, recordingIds: bigint[], 
 }
 
 function addCounts(into: RunCounts, counts: RunCounts): void {
-  into.fetched += counts.fetched;
-  into.created += counts.created;
-  into.updated += counts.updated;
-  into.unchanged += counts.unchanged;
+  for (const name of Object.keys(into) as (keyof RunCounts)[]) into[name] += counts[name];
 }
 
 function describeFailure(cause: unknown, signal: AbortSignal): string {

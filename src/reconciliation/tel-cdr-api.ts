@@ -1,4 +1,5 @@
 import { ccc } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc";
+import type { DescribeTelCdrRequest, DescribeTelCdrResponse } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_models";
 import { classifyTelCdrError } from "./tel-cdr-errors";
 
 /** The largest page DescribeTelCdr serves. */
@@ -14,7 +15,7 @@ export interface TelCdrQuery {
 
 export interface TelCdrPage {
   totalCount: number;
-  /** TelCdrInfo objects as the API sent them; parsed by cdrSchema, like a pushed CDR. */
+  /** TelCdrInfo objects as the API sent them, unchecked: src/tccc/tel-cdr-info.ts parses them. */
   records: unknown[];
 }
 
@@ -42,7 +43,7 @@ export function createTelCdrApi(options: TelCdrApiOptions): TelCdrApi {
 
   return {
     async describeTelCdr(query, signal) {
-      const request = {
+      const request: DescribeTelCdrRequest = {
         SdkAppId: query.sdkAppId,
         StartTimeStamp: query.start,
         EndTimeStamp: query.end,
@@ -51,7 +52,7 @@ export function createTelCdrApi(options: TelCdrApiOptions): TelCdrApi {
       };
       try {
         // request() rather than DescribeTelCdr(): only request() passes an AbortSignal down to the HTTP call
-        const response = (await client.request("DescribeTelCdr", request, { signal })) as { TotalCount?: number; TelCdrList?: unknown[]; TelCdrs?: unknown[] };
+        const response = (await client.request("DescribeTelCdr", request, { signal })) as DescribeTelCdrResponse;
         return { totalCount: response.TotalCount ?? 0, records: response.TelCdrList ?? response.TelCdrs ?? [] };
       } catch (error) {
         throw classifyTelCdrError(error);

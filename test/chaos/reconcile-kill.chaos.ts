@@ -27,7 +27,7 @@ describe("reconciliation killed half-way and started again", () => {
 
   /** The same calls under two applications: one reconciled cleanly, one with a SIGKILL in the middle. */
   const listCalls = (sdkAppId: number, firstStart: number) =>
-    fake.source.add(...Array.from({ length: CALLS }, (_, index) => sampleTelCdr(sdkAppId, `call-${index}`, firstStart + index)));
+    fake.source.add(sdkAppId, ...Array.from({ length: CALLS }, (_, index) => sampleTelCdr(`call-${index}`, firstStart + index, index)));
   const count = (db: Client, sdkAppId: number) => db.query<{ count: number }>(SESSION_COUNT_SQL, [sdkAppId]).then((result) => result.rows[0]!.count);
   const runs = (db: Client, sdkAppId: number) =>
     db.query<{ status: string; runs: number }>("SELECT status, count(*)::int AS runs FROM reconcile_runs WHERE sdk_app_id = $1 GROUP BY status", [sdkAppId]).then((result) =>

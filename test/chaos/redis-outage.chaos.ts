@@ -51,7 +51,7 @@ describe("Redis lost during intake (killed, and back empty)", () => {
 
   it("still acknowledges and stores every push, and reconciliation and the mirror resume when Redis returns, skipping nothing", async () => {
     // reconciliation works before the fault: a call only the API knows arrives within a sweep
-    fake.source.add(...sampleTelCdrs(reconciledAppId, 1, nowSec() - 600));
+    fake.source.add(reconciledAppId, ...sampleTelCdrs(reconciledAppId, 1, nowSec() - 600));
     await waitFor("the first reconciled call", async () => ((await sessionCount(reconciledAppId)) === 1 ? true : undefined));
 
     await env.redis.kill();
@@ -59,7 +59,7 @@ describe("Redis lost during intake (killed, and back empty)", () => {
     const outcomes = await streamPushes(() => service.url, callPushes(pushedAppId, { calls: PUSHED_CALLS, recordUrl }), 8).finished();
     const { missingInInbox, notNormalized } = await env.withDatabase((db) => checkStored(db, outcomes));
     // calls TCCC lists while Redis is away, due in the sweeps that cannot run meanwhile
-    fake.source.add(...sampleTelCdrs(reconciledAppId, CALLS_LISTED_DURING_OUTAGE, nowSec() - 300).map((call, index) => ({ ...call, SessionId: `during-outage-${index}` })));
+    fake.source.add(reconciledAppId, ...sampleTelCdrs(reconciledAppId, CALLS_LISTED_DURING_OUTAGE, nowSec() - 300).map((call, index) => ({ ...call, SessionId: `during-outage-${index}` })));
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
 
     await env.redis.start();

@@ -32,7 +32,7 @@ describe("the CLI's reconcile, with a service whose workers run the windows", ()
     const appId = uniqueSdkAppId();
     const { from, to } = lastTwoHours();
     // none on the boundary between the windows, which the API lists in both
-    fixture.fake.source.add(...sampleTelCdrs(appId, 40, from + 60, 120));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 40, from + 60, 120));
 
     const { code, stdout, stderr } = await cli("reconcile", "--sdk-app-id", String(appId), "--from", String(from), "--to", String(to));
 
@@ -60,7 +60,7 @@ describe("the CLI's reconcile, with a service whose workers run the windows", ()
   it("exits 1 and says why when a window fails", async () => {
     const appId = uniqueSdkAppId();
     const from = (Math.floor(nowSec() / HOUR) - 2) * HOUR;
-    fixture.fake.source.add(...sampleTelCdrs(appId, 5, from, 60));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 5, from, 60));
     fixture.fake.failNext(1, { code: "InvalidParameterValue", message: "SdkAppId is not valid." });
 
     const { code, stdout, stderr } = await cli("reconcile", "--sdk-app-id", String(appId), "--from", String(from), "--to", String(from + HOUR));

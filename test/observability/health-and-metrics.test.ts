@@ -118,4 +118,25 @@ describe("metrics read from stored state", () => {
       await service.stop();
     }
   });
+
+  it("count a run that could not read every record as a failed run, and its records as failed DescribeTelCdr records", async () => {
+    const service = await startTestService();
+    try {
+      const appId = uniqueSdkAppId();
+      const { prisma } = service.database;
+      await prisma.telCdrRecord.create({ data: { sdkAppId: BigInt(appId), recordKey: "s-1", sessionId: "s-1", body: { SessionId: "s-1", RecordURL: 42 }, status: "failed", error: "RecordURL: must be an http(s) URL, not the number 42" } });
+      await prisma.reconcileRun.create({
+        data: { sdkAppId: BigInt(appId), windowStart: new Date(Date.now() - 7200_000), windowEnd: new Date(Date.now() - 3600_000), status: "failed", fetched: 1, failedRecords: 1, finishedAt: new Date() },
+      });
+      const failedRecords = await prisma.telCdrRecord.count({ where: { status: "failed" } });
+
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+
+      expect(metricValue(text, "tccc_reconcile_runs_failed", `sdk_app_id="${appId}"`)).toBe(1);
+      expect(metricValue(text, "tccc_failed_api_records", "")).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(metricValue(text, "tccc_failed_api_records", "") - failedRecords)).toBeLessThanOrEqual(10); // other test files reconcile concurrently
+    } finally {
+      await service.stop();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { sampleCdr } from "../support/payloads";
+import { sampleCdr, sampleRecord, sampleVoicemail } from "../support/payloads";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
 
 describe("bad input", () => {
@@ -46,6 +46,25 @@ describe("bad input", () => {
       where: { sdkAppId_sessionId: { sdkAppId: BigInt(appId), sessionId } },
     });
     expect(session).toMatchObject({ durationSec: 42, caller: "8613800000000" });
+  });
+
+  it.each([
+    ["record", "RecordURL", 42, "RecordURL: must be an http(s) URL, not the number 42"],
+    ["record", "RecordURL", "month12/track.mp3", 'RecordURL: must be an http(s) URL, not "month12/track.mp3"'],
+    ["record", "CustomRecordURL", "ftp://bucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.mp3", 'CustomRecordURL: must be an http(s) URL, not "ftp://bucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.mp3"'],
+    ["record", "RecordURL", ["https://recorder-1.cos.ap-shanghai.myqcloud.com/a.mp3"], "RecordURL: must be an http(s) URL, not an array"],
+    ["voicemail", "RecordURL", 13123456789, "RecordURL: must be an http(s) URL, not the number 13123456789"],
+  ])("stores a %s push whose %s is %j as failed, with the reason, and creates no recording", async (action, field, value, error) => {
+    const appId = uniqueSdkAppId();
+    const pushUuid = `url-${uniqueSessionId()}`;
+    const body = (action === "record" ? sampleRecord : sampleVoicemail)(appId, uniqueSessionId(), { [field]: value });
+
+    const answer = await service.push(action, body, { pushUuid });
+
+    expect(answer.body).toEqual({ ErrCode: 0, ErrMsg: "" });
+    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    expect(stored).toMatchObject({ status: "failed", error, sdkAppId: BigInt(appId) });
+    expect(await service.database.prisma.recording.count({ where: { sdkAppId: BigInt(appId) } })).toBe(0);
   });
 
   it.each([

@@ -24,7 +24,7 @@ describe("a backfill", () => {
   it("splits the range into windows the API accepts, runs them as jobs and reports each run", async () => {
     const appId = uniqueSdkAppId();
     const from = (Math.floor(nowSec() / HOUR) - 5) * HOUR + 900;
-    context.fixture.fake.source.add(...sampleTelCdrs(appId, 300, from, 36)); // 3 hours of calls
+    context.fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 300, from, 36)); // 3 hours of calls
 
     const request = await reconciliation().requestBackfill(appId, new Date(from * 1000), new Date((from + 3 * HOUR) * 1000));
 
@@ -45,7 +45,7 @@ describe("a backfill", () => {
   it("is idempotent: asked twice at once it runs each window once, asked again later it changes nothing", async () => {
     const appId = uniqueSdkAppId();
     const from = nowSec() - 3 * HOUR;
-    context.fixture.fake.source.add(...sampleTelCdrs(appId, 100, from, 60));
+    context.fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 100, from, 60));
     const range = [new Date(from * 1000), new Date((from + 2 * HOUR) * 1000)] as const;
 
     const [request] = await Promise.all([reconciliation().requestBackfill(appId, ...range), reconciliation().requestBackfill(appId, ...range)]);

@@ -1,7 +1,7 @@
 import { createLogger } from "../../src/logging/logger";
 import { createReconciliationService } from "../../src/reconciliation/reconciliation-service";
 import { nowSec, TEST_SECRET_ID, TEST_SECRET_KEY, useReconcileService } from "../support/reconcile-fixture";
-import { sampleTelCdrs } from "../support/tel-cdr-samples";
+import { rowsListed, sampleTelCdrs } from "../support/tel-cdr-samples";
 import { testConfig } from "../support/test-env";
 import { uniqueSdkAppId } from "../support/test-service";
 
@@ -11,7 +11,8 @@ describe("recordings found by reconciliation", () => {
   it("are handed to the mirror once: new tracks only", async () => {
     const appId = uniqueSdkAppId();
     const start = nowSec() - 2 * 3600;
-    context.fixture.fake.source.add(...sampleTelCdrs(appId, 2, start));
+    const listed = sampleTelCdrs(appId, 3, start);
+    context.fixture.fake.source.add(appId, ...listed);
     const queued: bigint[][] = [];
     const config = testConfig({ TCCC_SECRET_ID: TEST_SECRET_ID, TCCC_SECRET_KEY: TEST_SECRET_KEY, TCCC_API_ENDPOINT: context.fixture.fake.url });
     const reconciliation = createReconciliationService({
@@ -27,7 +28,7 @@ describe("recordings found by reconciliation", () => {
       await reconciliation.reconcileWindow(appId, { start: start - 60, end: start + 60 });
 
       const recordings = await context.service.database.prisma.recording.findMany({ where: { sdkAppId: BigInt(appId) }, select: { id: true } });
-      expect(recordings).toHaveLength(6);
+      expect(recordings).toHaveLength(rowsListed(listed).recordings);
       expect(queued.flat().sort()).toEqual(recordings.map((row) => row.id).sort());
     } finally {
       await reconciliation.stop();

@@ -20,7 +20,7 @@ describe("the request rate per application", () => {
   it("stays at or under 20 requests per second when two workers read the same application", async () => {
     const appId = uniqueSdkAppId();
     const first = nowSec() - 4 * 3600;
-    fixture.fake.source.add(...sampleTelCdrs(appId, 3000, first, 2));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 3000, first, 2));
     const started = performance.now();
 
     const [a, b] = await Promise.all([
@@ -40,7 +40,7 @@ describe("the request rate per application", () => {
   it("backs off and retries when the API answers RequestLimitExceeded anyway (another client shares the budget)", async () => {
     const appId = uniqueSdkAppId();
     const first = nowSec() - 4 * 3600;
-    fixture.fake.source.add(...sampleTelCdrs(appId, 1200, first));
+    fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 1200, first));
     fixture.fake.failNext(3, { code: "RequestLimitExceeded", message: "The number of requests exceeds the frequency limit." });
 
     const result = await workerA.reconciliation!.reconcileWindow(appId, { start: first, end: first + 1200 });

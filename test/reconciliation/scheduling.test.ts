@@ -12,7 +12,8 @@ describe("reconciliation in the running service", () => {
 
   it("sweeps every application of TCCC_SDK_APP_IDS on a schedule, without being asked", async () => {
     const [appA, appB] = [uniqueSdkAppId(), uniqueSdkAppId()];
-    fixture.fake.source.add(...sampleTelCdrs(appA, 3, nowSec() - 3600), ...sampleTelCdrs(appB, 2, nowSec() - 3600));
+    fixture.fake.source.add(appA, ...sampleTelCdrs(appA, 3, nowSec() - 3600));
+    fixture.fake.source.add(appB, ...sampleTelCdrs(appB, 2, nowSec() - 3600));
 
     const service = await fixture.startService({ TCCC_SDK_APP_IDS: `${appA}, ${appB}`, RECONCILE_INTERVAL_SEC: "900" });
 

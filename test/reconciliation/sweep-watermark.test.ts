@@ -20,7 +20,7 @@ describe("the scheduled sweep of an application", () => {
     const appId = uniqueSdkAppId();
     const now = nowSec();
     const [tooOld, inside, inProgress] = [uniqueSessionId(), uniqueSessionId(), uniqueSessionId()];
-    context.fixture.fake.source.add(sampleTelCdr(appId, tooOld, now - 7 * 3600), sampleTelCdr(appId, inside, now - 3600), sampleTelCdr(appId, inProgress, now - 60));
+    context.fixture.fake.source.add(appId, sampleTelCdr(tooOld, now - 7 * 3600), sampleTelCdr(inside, now - 3600), sampleTelCdr(inProgress, now - 60));
 
     const results = await context.service.reconciliation!.sweep(appId);
 
@@ -39,7 +39,7 @@ describe("the scheduled sweep of an application", () => {
     await context.service.reconciliation!.sweep(appId);
     const { reconciledUntil } = await context.service.database.prisma.reconcileWatermark.findUniqueOrThrow({ where: { sdkAppId: BigInt(appId) } });
     const listedLate = uniqueSessionId();
-    context.fixture.fake.source.add(sampleTelCdr(appId, listedLate, seconds(reconciledUntil) - 600));
+    context.fixture.fake.source.add(appId, sampleTelCdr(listedLate, seconds(reconciledUntil) - 600));
 
     const [next] = await context.service.reconciliation!.sweep(appId);
 

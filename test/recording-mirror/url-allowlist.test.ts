@@ -1,4 +1,6 @@
 import { loadConfig } from "../../src/config/env";
+import { sampleRecord } from "../support/payloads";
+import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
 import { audio, file, redirect, startRecordingHost, type RecordingHost } from "./support/recording-host";
 import { startMirrorService, type MirrorTestService } from "./support/mirror-service";
 
@@ -51,10 +53,23 @@ describe("a RecordURL outside MIRROR_ALLOWED_HOSTS", () => {
     expect(outside.totalRequests).toBe(0);
   });
 
-  it("with another scheme, is refused", async () => {
-    const row = await service.pushRecordAndSettle("file:///etc/passwd");
+  it("with another scheme, is refused at intake: the push is stored failed and there is no track to fetch", async () => {
+    const appId = uniqueSdkAppId();
+    const sessionId = uniqueSessionId();
 
-    expect(row.mirrorError).toBe("refused: scheme file: is not http or https");
+    await service.push("record", sampleRecord(appId, sessionId, { RecordURL: "file:///etc/passwd" }), { pushUuid: `file-${sessionId}` });
+
+    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid: `file-${sessionId}` } });
+    expect(stored).toMatchObject({ status: "failed", error: 'RecordURL: must be an http(s) URL, not "file:///etc/passwd"' });
+    expect(await service.database.prisma.recording.count({ where: { sdkAppId: BigInt(appId) } })).toBe(0);
+  });
+
+  it("reached by a redirect to another scheme, is refused at the redirect", async () => {
+    allowed.serve("/redirect-to-file.mp3", redirect("file:///etc/passwd"));
+
+    const row = await service.pushRecordAndSettle(allowed.url("/redirect-to-file.mp3"));
+
+    expect(row).toMatchObject({ mirrorStatus: "failed", mirrorError: "refused: scheme file: is not http or https" });
   });
 
   it("is not confused with a redirect inside the list, which is followed", async () => {

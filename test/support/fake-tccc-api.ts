@@ -1,15 +1,24 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { DescribeTelCdrResponse, TelCdrInfo } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_models";
 
 /**
  * A local stand-in for the TCCC API (ccc, 2020-02-10) that speaks its protocol closely enough for the real
  * tencentcloud-sdk-nodejs client: TC3-HMAC-SHA256 signatures checked with the configured key, DescribeTelCdr pages
- * served from a call source filtered by the window, RequestLimitExceeded above the per-application limit, errors in
+ * (the SDK's DescribeTelCdrResponse: TotalCount, TelCdrList of TelCdrInfo) served from a call source filtered by the
+ * application the request names and by the window, RequestLimitExceeded above the per-application limit, errors in
  * the vendor's shape `{"Response":{"Error":{"Code","Message"},"RequestId"}}`, and failures on demand.
  */
 
-export type TelCdr = Record<string, unknown>;
+/**
+ * A TelCdrInfo as the API may send it: the SDK's own type, in which any field may also come back null (the SDK's
+ * comments warn "may return null"). A field the SDK does not have is a type error.
+ */
+export type AsSent<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends (infer Item)[] ? AsSent<Item>[] | null : NonNullable<T[K]> extends object ? AsSent<NonNullable<T[K]>> | null : T[K] | null;
+};
+export type TelCdr = TelCdrInfo | AsSent<TelCdrInfo>;
 
 /** Where the calls come from: a list in tests, a generator in the benchmark (100,000 calls need not sit in memory). */
 export interface CallSource {
@@ -48,19 +57,20 @@ class VendorError extends Error {
   }
 }
 
-/** An in-memory CallSource; calls are filed by SdkAppId and filtered on StartTimestamp. */
-export function listCallSource(): CallSource & { add(...calls: TelCdr[]): void } {
+/** When the API lists a call: TelCdrInfo.Time (the call was placed), else its StartTimestamp. */
+export const listedAt = (call: TelCdr) => Number(call.Time ?? call.StartTimestamp ?? 0);
+
+/**
+ * An in-memory CallSource. TelCdrInfo names no application (the request does), so calls are filed under the one
+ * they are added for, ordered by when they were placed.
+ */
+export function listCallSource(): CallSource & { add(sdkAppId: number, ...calls: TelCdr[]): void } {
   const byApp = new Map<number, TelCdr[]>();
-  const inWindow = (sdkAppId: number, start: number, end: number) =>
-    (byApp.get(sdkAppId) ?? []).filter((call) => Number(call.StartTimestamp) >= start && Number(call.StartTimestamp) <= end);
+  const inWindow = (sdkAppId: number, start: number, end: number) => (byApp.get(sdkAppId) ?? []).filter((call) => listedAt(call) >= start && listedAt(call) <= end);
   return {
-    add(...calls) {
-      for (const call of calls) {
-        const list = byApp.get(Number(call.SdkAppId)) ?? [];
-        list.push(call);
-        list.sort((a, b) => Number(a.StartTimestamp) - Number(b.StartTimestamp));
-        byApp.set(Number(call.SdkAppId), list);
-      }
+    add(sdkAppId, ...calls) {
+      const list = [...(byApp.get(sdkAppId) ?? []), ...calls].sort((a, b) => listedAt(a) - listedAt(b));
+      byApp.set(sdkAppId, list);
     },
     count: (sdkAppId, start, end) => inWindow(sdkAppId, start, end).length,
     slice: (sdkAppId, start, end, offset, limit) => inWindow(sdkAppId, start, end).slice(offset, offset + limit),
@@ -124,10 +134,9 @@ export async function startFakeTcccApi<Source extends CallSource = ListCallSourc
     if (failure === "network") throw failure;
     if (failure) throw new VendorError(failure.code, failure.message);
     if (!withinLimit(sdkAppId!, entry.at)) throw new VendorError("RequestLimitExceeded", "The number of requests exceeds the frequency limit.");
-    return {
-      TotalCount: source.count(sdkAppId!, start!, end!),
-      TelCdrList: source.slice(sdkAppId!, start!, end!, pageNumber! * pageSize!, pageSize!),
-    };
+    // the records as the API may send them: with nulls where the SDK's type says a value
+    const page = { TotalCount: source.count(sdkAppId!, start!, end!), TelCdrList: source.slice(sdkAppId!, start!, end!, pageNumber! * pageSize!, pageSize!) };
+    return page satisfies AsSent<DescribeTelCdrResponse>;
   }
 
   function answer(res: ServerResponse, response: Record<string, unknown>): void {

@@ -14,12 +14,13 @@ export interface NormalizedTables {
 const VOLATILE_COLUMNS = ["id", "sdk_app_id", "created_at", "updated_at", "mirrored_at"];
 const TABLES = { callSessions: "call_sessions", callParticipants: "call_participants", recordings: "recordings" } as const;
 
-export async function normalizedTables(query: RunQuery, sdkAppId: number | bigint): Promise<NormalizedTables> {
+/** `alsoLeaveOut`: further columns the comparison is not about (e.g. `source`, which channel came first). */
+export async function normalizedTables(query: RunQuery, sdkAppId: number | bigint, alsoLeaveOut: string[] = []): Promise<NormalizedTables> {
   const read = async (table: string) => {
     // rows as jsonb text, sorted: equal tables give equal arrays, and a difference shows as one readable line
     const rows = await query(`SELECT (to_jsonb(t) - $2::text[])::text AS row FROM ${table} t WHERE sdk_app_id = $1::bigint ORDER BY 1`, [
       String(sdkAppId),
-      VOLATILE_COLUMNS,
+      [...VOLATILE_COLUMNS, ...alsoLeaveOut],
     ]);
     return rows.map((result) => result.row);
   };

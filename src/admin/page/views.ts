@@ -75,6 +75,7 @@ function runsSection(runs: ReconcileRunView[], enabled: boolean): Html {
     (run) => html`<tr data-run-id="${run.id}">
       <td>${run.id}</td><td>${run.sdkAppId}</td><td>${run.windowStart} → ${run.windowEnd}</td>
       <td class="status-${run.status}">${run.status}</td><td>${run.fetched}</td><td>${run.created}</td><td>${run.updated}</td><td>${run.unchanged}</td>
+      <td class="${run.failedRecords > 0 ? "status-failed" : ""}">${run.failedRecords}</td>
       <td>${
         run.missingCount === 0
           ? ""
@@ -94,7 +95,7 @@ function runsSection(runs: ReconcileRunView[], enabled: boolean): Html {
     ${
       runs.length === 0
         ? html`<p class="empty">No runs yet.</p>`
-        : html`<table><thead><tr><th>Run</th><th>App</th><th>Window</th><th>Status</th><th>Fetched</th><th>Missed</th><th>Updated</th><th>Unchanged</th><th>Missing sessions</th><th>Error</th></tr></thead>
+        : html`<table><thead><tr><th>Run</th><th>App</th><th>Window</th><th>Status</th><th>Fetched</th><th>Missed</th><th>Updated</th><th>Unchanged</th><th>Unreadable</th><th>Missing sessions</th><th>Error</th></tr></thead>
       <tbody>${rows}</tbody></table>`
     }</section>`;
 }

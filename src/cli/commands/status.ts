@@ -23,12 +23,14 @@ function formatStatus(status: OperationalStatus, queues: QueueDepths, prefix: st
   }
   const byAction = Object.entries(status.failedPushes.byAction).map(([action, count]) => `${action} ${count}`);
   lines.push(`failed pushes: ${status.failedPushes.total}${byAction.length ? ` (${byAction.join(", ")})` : ""}`);
+  lines.push(`failed DescribeTelCdr records: ${status.failedApiRecords}`);
   lines.push("reconciliation:");
   if (status.reconciliation.length === 0) lines.push("  no run yet");
   for (const app of status.reconciliation) {
     const run = app.lastRun;
     const watermark = app.reconciledUntil ? `reconciled until ${app.reconciledUntil} (lag ${formatDuration(app.lagSec ?? 0)})` : "no scheduled sweep yet";
-    lines.push(`  app ${app.sdkAppId}: ${watermark}; last run #${run.id} ${run.status} at ${run.startedAt} for ${run.windowStart}..${run.windowEnd}${run.error ? `: ${run.error}` : ""}`);
+    const unreadable = run.failedRecords > 0 ? ` (${run.failedRecords} of ${run.fetched} records could not be read)` : "";
+    lines.push(`  app ${app.sdkAppId}: ${watermark}; last run #${run.id} ${run.status}${unreadable} at ${run.startedAt} for ${run.windowStart}..${run.windowEnd}${run.error ? `: ${run.error}` : ""}`);
   }
   const mirror = status.mirrorBacklog;
   lines.push(`mirror backlog: ${mirror.pending} pending${mirror.oldestPendingAt ? ` (oldest since ${mirror.oldestPendingAt})` : ""}, ${mirror.failed} failed`);
@@ -43,7 +45,7 @@ export const statusCommand: CliCommand = {
 
 Queue depths come from Redis (every queue under QUEUE_PREFIX); the rest from PostgreSQL. --sdk-app-id limits failed
 pushes, reconciliation and the mirror backlog to one application. --json prints one JSON object for scripts:
-{queues, failedPushes, reconciliation, mirrorBacklog}. Reconciliation lag is now minus the watermark of the
+{queues, failedPushes, failedApiRecords, reconciliation, mirrorBacklog}. Reconciliation lag is now minus the watermark of the
 scheduled sweep.`,
   options: { "sdk-app-id": { type: "string" }, json: { type: "boolean" } },
   async run(args, context) {
