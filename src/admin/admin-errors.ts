@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { z } from "zod";
 import { AppError, NotFoundError, UnauthorizedError } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
+import { isDatabaseUnavailable } from "../persistence/database";
 import { errorPage } from "./page/views";
 
 /**
@@ -34,6 +35,7 @@ function toAdminProblem(error: unknown, requestId: string | undefined): AdminPro
   if (typeof bodyError.status === "number" && bodyError.status >= 400 && bodyError.status < 500) {
     return adminProblem(bodyError.status, `request could not be read: ${bodyError.message ?? "bad request"}`);
   }
+  if (isDatabaseUnavailable(error)) return adminProblem(503, "PostgreSQL is unavailable: nothing was read or changed; retry later");
   return adminProblem(500, `internal error (request id ${requestId ?? "unknown"}); the details are in the service's log`);
 }
 
@@ -43,8 +45,8 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = toAdminProblem(error, res.locals.requestId as string | undefined);
     const log = (res.locals.logger as Logger | undefined) ?? logger;
-    if (problem.status >= 500) log.error({ err: error, path: req.path }, "admin request failed");
-    else log.info({ status: problem.status, path: req.path, reason: problem.detail }, "admin request rejected");
+    if (problem.status >= 500) log.error({ err: error, path: req.originalUrl }, "admin request failed");
+    else log.info({ status: problem.status, path: req.originalUrl, reason: problem.detail }, "admin request rejected");
     if (res.headersSent) return;
     if (error instanceof UnauthorizedError) res.set("WWW-Authenticate", error.challenge);
     res.status(problem.status).set("Cache-Control", "no-store");
@@ -53,4 +55,4 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export const adminNotFound: RequestHandler = (req, _res, next) => next(new NotFoundError(`no admin route for ${req.method} ${req.path}`));
+export const adminNotFound: RequestHandler = (req, _res, next) => next(new NotFoundError(`no admin route for ${req.method} ${req.baseUrl}${req.path}`));

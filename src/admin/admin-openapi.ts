@@ -32,6 +32,7 @@ export function adminOpenApiDocument(routes: AnyApiRoute[], bodyLimitBytes: numb
         403: "the admin API is disabled (ADMIN_TOKEN unset), or a cookie-authenticated request came from another origin",
         413: `the body is larger than the admin API's limit of ${bodyLimitBytes} bytes`,
         500: "an internal error; the detail carries the request id to look for in the log",
+        503: "PostgreSQL is unavailable; retry later",
       },
     }),
   });
