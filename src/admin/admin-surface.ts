@@ -44,9 +44,12 @@ export function adminSurface(options: AdminSurfaceOptions): Router {
     helmet({
       contentSecurityPolicy: {
         directives: {
-          // the page posts forms to itself and is never framed; the queue board loads its own scripts
+          // the page posts forms to itself and is never framed; the queue board loads its own scripts, and nothing is
+          // fetched from elsewhere (the board's web font is not needed: its text falls back to the system's)
           "frame-ancestors": ["'none'"],
           "form-action": ["'self'"],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "font-src": ["'self'", "data:"],
           // the service may be reached over plain HTTP on loopback: upgrading would break the page there
           "upgrade-insecure-requests": null,
         },
