@@ -31,8 +31,9 @@ export function createOtherHost(): OtherHost | { unavailable: string } {
   const namespace = `tccc-test-${tag}`;
   const [ours, theirs] = [`tv${tag}a`, `tv${tag}b`];
   const subnet = `198.${18 + randomInt(0, 2)}.${randomInt(0, 256)}.${randomInt(0, 64) * 4}`;
-  const base = subnet.split(".").map(Number) as [number, number, number, number];
-  const [ourAddress, address] = [1, 2].map((offset) => [...base.slice(0, 3), base[3] + offset].join("."));
+  const [a, b, c, d] = subnet.split(".").map(Number) as [number, number, number, number];
+  const ourAddress = `${a}.${b}.${c}.${d + 1}`;
+  const address = `${a}.${b}.${c}.${d + 2}`;
   const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
   try {
     ip("netns", "add", namespace);
