@@ -12,6 +12,8 @@ export interface StateGaugeDependencies {
   logger: Logger;
   /** METRICS_STATE_INTERVAL_SEC: the stored state is read at most this often, however often Prometheus scrapes. */
   intervalSec: number;
+  /** Milliseconds since the epoch; tests move it instead of waiting. */
+  now?: () => number;
 }
 
 interface StateReading {
@@ -29,7 +31,7 @@ interface StateReading {
  * interval is over, so a struggling database is not also hammered by Prometheus.
  */
 export function registerStateGauges(metrics: Metrics, deps: StateGaugeDependencies): void {
-  const { prisma, jobs, logger } = deps;
+  const { prisma, jobs, logger, now = Date.now } = deps;
   const intervalMs = deps.intervalSec * 1000;
   const registers = [metrics.registry];
   const refreshes = new Counter({ name: "tccc_state_refreshes_total", help: "Readings of the stored state behind the state gauges, by outcome", labelNames: ["outcome"], registers });
@@ -52,14 +54,14 @@ export function registerStateGauges(metrics: Metrics, deps: StateGaugeDependenci
   }
 
   function current(): Promise<StateReading | undefined> {
-    if (!inFlight && Date.now() - lastAttempt >= intervalMs) {
-      lastAttempt = Date.now();
+    if (!inFlight && now() - lastAttempt >= intervalMs) {
+      lastAttempt = now();
       inFlight = read()
         .then(
           (fresh) => {
             reading = fresh;
             refreshes.inc({ outcome: "succeeded" });
-            refreshedAt.set(Date.now() / 1000);
+            refreshedAt.set(now() / 1000);
           },
           (error: unknown) => {
             refreshes.inc({ outcome: "failed" });

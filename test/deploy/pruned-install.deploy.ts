@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -78,6 +78,18 @@ describe("a pruned production install", () => {
     const [code] = (await exited) as [number | null];
     return code;
   }
+
+  it("is what the Dockerfile builds: the same inputs, the same runtime contents", () => {
+    const dockerfile = readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
+    const copies = [...dockerfile.matchAll(/^COPY (--from=build )?(.+) (\S+)$/gm)].map(([, fromBuild, sources]) => ({ fromBuild: Boolean(fromBuild), sources: sources!.split(" ") }));
+    const built = copies.filter((copy) => !copy.fromBuild).flatMap((copy) => copy.sources);
+    const kept = copies.filter((copy) => copy.fromBuild).flatMap((copy) => copy.sources.map((source) => path.basename(source)));
+
+    expect(built.sort()).toEqual([...BUILD_INPUTS].sort());
+    expect(kept.sort()).toEqual([...RUNTIME_CONTENTS].sort());
+    expect(dockerfile).toMatch(/^RUN npm run build && npm prune --omit=dev/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
 
   it("builds and prunes into a tree with no test code and no development tools", async () => {
     // the generated Prisma client is not a source: the build makes it
