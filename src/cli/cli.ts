@@ -9,9 +9,10 @@ import { reconcileCommand } from "./commands/reconcile";
 import { remirrorCommand } from "./commands/remirror";
 import { replayCommand } from "./commands/replay";
 import { statusCommand } from "./commands/status";
+import { verifyCommand } from "./commands/verify";
 import { DependencyUnreachableError, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit-codes";
 
-const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, remirrorCommand, statusCommand];
+const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, remirrorCommand, statusCommand, verifyCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -22,7 +23,8 @@ function mainHelp(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     "",
     "`npm run cli -- <command> --help` describes a command. Configuration comes from the environment (or .env), as",
-    "for the service: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, TCCC_SECRET_ID/TCCC_SECRET_KEY for reconcile.",
+    "for the service: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, TCCC_SECRET_ID/TCCC_SECRET_KEY for reconcile, STORAGE_URL",
+    "(and S3_*) for verify.",
     "",
     EXIT_CODES_HELP,
   ].join("\n");

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseAllowlist } from "../recording-mirror/host-allowlist";
+import { MAX_UPLOAD_BYTES } from "../recording-mirror/storage/s3-limits";
 
 /**
  * The one place configuration is read. Every variable is documented in .env.example; a wrong or missing value stops
@@ -116,6 +117,18 @@ const configSchema = z
     MIRROR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
     MIRROR_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(60_000),
     MIRROR_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    MIRROR_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_UPLOAD_BYTES, `must be at most ${MAX_UPLOAD_BYTES} (10,000 S3 parts of 5 MiB)`)
+      .default(2 * 1024 ** 3),
+    MIRROR_ATTEMPT_DEADLINE_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(7 * DAY_SEC * 1000, "must be at most 604800000 (7 days)")
+      .default(3_600_000),
     // 0 turns the sweep off
     MIRROR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
     MIRROR_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(600_000),

@@ -30,6 +30,28 @@ export class TransientSourceError extends MirrorError {
   readonly retryable = true;
 }
 
+/** The recording is larger than MIRROR_MAX_BYTES: it stays so however often it is asked for. */
+export class RecordingTooLargeError extends MirrorError {
+  readonly retryable = false;
+}
+
+/** The attempt ran past MIRROR_ATTEMPT_DEADLINE_MS (a source that trickles or never ends); a later one may be faster. */
+export class AttemptDeadlineError extends MirrorError {
+  readonly retryable = true;
+
+  constructor(readonly deadlineMs: number, message = `stopped after MIRROR_ATTEMPT_DEADLINE_MS (${deadlineMs} ms)`) {
+    super(message);
+  }
+}
+
+/**
+ * Another object already holds the key, with other content. Never replaced: which of the two is right is for a person
+ * to decide (move the stored one aside, then remirror), and asking again would find the same object.
+ */
+export class ObjectConflictError extends MirrorError {
+  readonly retryable = false;
+}
+
 /** Writing the object failed (store unreachable, disk full): worth another attempt. */
 export class StorageWriteError extends MirrorError {
   readonly retryable = true;

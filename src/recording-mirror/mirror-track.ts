@@ -1,11 +1,19 @@
 import type { Logger } from "../logging/logger";
 import type { Sql } from "../persistence/database";
 import { DigestStream } from "./digest-stream";
-import { LeaseLostError, MirrorError, StorageWriteError, TransientSourceError, describeError } from "./mirror-errors";
+import {
+  AttemptDeadlineError,
+  LeaseLostError,
+  MirrorError,
+  RecordingTooLargeError,
+  StorageWriteError,
+  TransientSourceError,
+  describeError,
+} from "./mirror-errors";
 import { claimTrack, recordFailedAttempt, recordMirrored, renewLease, skipCustomRecording, type ClaimedTrack, type MirroredObject } from "./mirror-repository";
 import { objectFormat, objectKey } from "./object-key";
 import { openSource, type SafeFetchOptions } from "./safe-fetch";
-import type { RecordingStorage } from "./storage/recording-storage";
+import type { PutOutcome, RecordingStorage } from "./storage/recording-storage";
 
 export type CustomRecordUrlPolicy = "skip" | "mirror";
 
@@ -15,6 +23,10 @@ export interface MirrorTrackDependencies {
   fetch: Omit<SafeFetchOptions, "signal">;
   customRecordUrl: CustomRecordUrlPolicy;
   maxAttempts: number;
+  /** MIRROR_MAX_BYTES: a larger recording is refused, before its first byte when its Content-Length says so. */
+  maxBytes: number;
+  /** MIRROR_ATTEMPT_DEADLINE_MS: the longest one attempt may take, from the claim to the stored object. */
+  attemptDeadlineMs: number;
   logger: Logger;
   /** How long a claim holds the track without renewal; renewed at a third of it while the copy runs. */
   leaseMs?: number;
@@ -26,7 +38,8 @@ export type MirrorResult =
   /** The attempt failed in a way that may pass; the caller schedules another one. */
   | { outcome: "retry"; error: Error };
 
-const DEFAULT_LEASE_MS = 120_000;
+/** A worker that died mid-copy keeps its track this long; its half-written file is abandoned after as long. */
+export const MIRROR_LEASE_MS = 120_000;
 const CUSTOM_RECORD_URL_REASON = "skipped: already in the customer's own bucket (CustomRecordURL); MIRROR_CUSTOM_RECORD_URL=mirror copies it too";
 
 /**
@@ -39,15 +52,18 @@ export async function mirrorTrack(recordingId: bigint, deps: MirrorTrackDependen
     logger.info({ recordingId }, "recording skipped: it has a CustomRecordURL");
     return { outcome: "skipped" };
   }
-  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseMs = deps.leaseMs ?? MIRROR_LEASE_MS;
   const track = await claimTrack(sql, recordingId, leaseMs);
   if (!track) return { outcome: "not-pending" };
 
   const started = Date.now();
   try {
-    const object = await holdingLease(track, sql, leaseMs, logger, (signal) => copyToStorage(track, deps, signal));
+    const { outcome, ...object } = await withinAttempt(track, deps, leaseMs, (signal) => copyToStorage(track, deps, signal));
     if (!(await recordMirrored(sql, track, object))) logger.warn({ recordingId }, "lease lost before the result was recorded; the new holder records it");
-    logger.info({ recordingId, storageKey: object.storageKey, sizeBytes: object.sizeBytes, ms: Date.now() - started }, "recording mirrored");
+    logger.info(
+      { recordingId, storageKey: object.storageKey, sizeBytes: object.sizeBytes, alreadyStored: outcome === "already-present", ms: Date.now() - started },
+      "recording mirrored",
+    );
     return { outcome: "mirrored", object };
   } catch (error) {
     const retryable = !(error instanceof MirrorError) || error.retryable;
@@ -59,48 +75,69 @@ export async function mirrorTrack(recordingId: bigint, deps: MirrorTrackDependen
   }
 }
 
-/** Keeps the lease alive while `work` runs; stops the work if another worker took the track over. */
-async function holdingLease<T>(track: ClaimedTrack, sql: Sql, leaseMs: number, logger: Logger, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs one attempt under its two limits: the lease, kept alive while `work` runs, and the attempt's deadline. Either
+ * one ending aborts the signal `work` is given, with the reason as a MirrorError.
+ */
+async function withinAttempt<T>(track: ClaimedTrack, deps: MirrorTrackDependencies, leaseMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const renewal = setInterval(() => {
-    renewLease(sql, track, leaseMs).then(
+    renewLease(deps.sql, track, leaseMs).then(
       (held) => held || controller.abort(new LeaseLostError("another worker took the track over")),
-      (error: unknown) => logger.warn({ err: error, recordingId: track.id }, "could not renew the mirror lease"),
+      (error: unknown) => deps.logger.warn({ err: error, recordingId: track.id }, "could not renew the mirror lease"),
     );
   }, leaseMs / 3);
+  const deadline = setTimeout(() => controller.abort(new AttemptDeadlineError(deps.attemptDeadlineMs)), deps.attemptDeadlineMs);
   try {
     return await work(controller.signal);
   } finally {
     clearInterval(renewal);
+    clearTimeout(deadline);
   }
 }
 
 /**
  * Streams the source into storage through a DigestStream, so nothing is held whole in memory and size and sha256
- * describe the bytes stored. When both ends fail, the source's failure is reported: a store that aborts an upload
- * whose body broke often reports its own, less telling error.
+ * describe the bytes stored. Of several failures the first cause is reported: an attempt that was stopped says why
+ * it was stopped, and a store that aborts an upload whose body broke often reports its own, less telling error.
  */
-async function copyToStorage(track: ClaimedTrack, deps: MirrorTrackDependencies, signal: AbortSignal): Promise<MirroredObject> {
-  // with MIRROR_CUSTOM_RECORD_URL=mirror the vendor's RecordURL is still the source: the customer's bucket is usually
-  // private to us, while the RecordURL is readable as given
-  const source = await openSource(track.recordUrl, { ...deps.fetch, signal });
-  const format = objectFormat(source.url, source.contentType);
-  const storageKey = objectKey(track, format);
-  const digest = new DigestStream(source.contentLength);
-  let sourceFailure: MirrorError | undefined;
-  source.body.on("error", (error) => {
-    sourceFailure ??= error instanceof MirrorError ? error : new TransientSourceError(`connection to ${source.url.host} cut after ${digest.bytesSeen} bytes: ${describeError(error)}`, { cause: error });
-    digest.destroy(sourceFailure);
-  });
-  digest.on("error", (error) => {
-    if (error instanceof MirrorError) sourceFailure ??= error;
-  });
+async function copyToStorage(track: ClaimedTrack, deps: MirrorTrackDependencies, signal: AbortSignal): Promise<MirroredObject & { outcome: PutOutcome }> {
+  let progress = () => "before the source answered";
   try {
-    await deps.storage.put(storageKey, source.body.pipe(digest), format.contentType);
+    // with MIRROR_CUSTOM_RECORD_URL=mirror the vendor's RecordURL is still the source: the customer's bucket is usually
+    // private to us, while the RecordURL is readable as given
+    const source = await openSource(track.recordUrl, { ...deps.fetch, signal });
+    try {
+      if (source.contentLength !== undefined && source.contentLength > deps.maxBytes) {
+        throw new RecordingTooLargeError(`refused: ${source.url.host} announced ${source.contentLength} bytes (Content-Length), more than MIRROR_MAX_BYTES (${deps.maxBytes})`);
+      }
+      const format = objectFormat(source.url, source.contentType);
+      const storageKey = objectKey(track, format);
+      const received = new DigestStream(source.contentLength, deps.maxBytes);
+      progress = () => `with ${received.bytesSeen} of ${source.contentLength ?? "an unknown number of"} bytes received from ${source.url.host}`;
+      let firstFailure: MirrorError | undefined;
+      source.body.on("error", (error) => {
+        firstFailure ??= error instanceof MirrorError ? error : new TransientSourceError(`connection to ${source.url.host} cut after ${received.bytesSeen} bytes: ${describeError(error)}`, { cause: error });
+        received.destroy(firstFailure);
+      });
+      received.on("error", (error) => {
+        if (error instanceof MirrorError) firstFailure ??= error;
+      });
+      try {
+        const outcome = await deps.storage.put({ key: storageKey, body: source.body.pipe(received), contentType: format.contentType, digest: () => received.result(), signal });
+        return { storageKey, ...received.result(), outcome };
+      } catch (error) {
+        throw firstFailure ?? (error instanceof MirrorError ? error : new StorageWriteError(`cannot write to ${deps.storage.location}: ${describeError(error)}`, { cause: error }));
+      }
+    } finally {
+      source.body.destroy();
+    }
   } catch (error) {
-    throw sourceFailure ?? new StorageWriteError(`cannot write to ${deps.storage.location}: ${describeError(error)}`, { cause: error });
-  } finally {
-    source.body.destroy();
+    throw signal.aborted ? whyStopped(signal.reason, progress()) : error;
   }
-  return { storageKey, ...digest.result() };
+}
+
+/** The reason the attempt's signal carries, with how far the copy had come when it was stopped. */
+function whyStopped(reason: unknown, progress: string): unknown {
+  return reason instanceof AttemptDeadlineError ? new AttemptDeadlineError(reason.deadlineMs, `${reason.message}, ${progress}`) : reason;
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../logging/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Sql } from "../persistence/database";
 import { findTracksToSweep } from "./mirror-repository";
-import { mirrorTrack } from "./mirror-track";
+import { MIRROR_LEASE_MS, mirrorTrack } from "./mirror-track";
 import { createStorage } from "./storage/create-storage";
 
 export type MirrorConfig = Pick<
@@ -25,6 +25,8 @@ export type MirrorConfig = Pick<
   | "MIRROR_MAX_ATTEMPTS"
   | "MIRROR_RETRY_DELAY_MS"
   | "MIRROR_FETCH_TIMEOUT_MS"
+  | "MIRROR_MAX_BYTES"
+  | "MIRROR_ATTEMPT_DEADLINE_MS"
   | "MIRROR_SWEEP_INTERVAL_MS"
   | "MIRROR_SWEEP_MIN_AGE_MS"
   | "MIRROR_SWEEP_BATCH"
@@ -47,14 +49,30 @@ const SWEEP_SCHEDULER = "recording-mirror-sweep";
  */
 export function createRecordingMirror(deps: RecordingMirrorDependencies) {
   const { config, jobs, sql, logger } = deps;
-  const storage = createStorage(config, PROJECT_ROOT);
+  const storage = createStorage(config, PROJECT_ROOT, logger);
   const trackDependencies = {
     sql,
     storage,
     fetch: { allowlist: config.MIRROR_ALLOWED_HOSTS, idleTimeoutMs: config.MIRROR_FETCH_TIMEOUT_MS },
     customRecordUrl: config.MIRROR_CUSTOM_RECORD_URL,
     maxAttempts: config.MIRROR_MAX_ATTEMPTS,
+    maxBytes: config.MIRROR_MAX_BYTES,
+    attemptDeadlineMs: config.MIRROR_ATTEMPT_DEADLINE_MS,
   };
+
+  /**
+   * Removes the half-written files of copies whose worker died. Only files older than any live copy's: that one holds
+   * its lease and writes at least every MIRROR_FETCH_TIMEOUT_MS.
+   */
+  async function removeAbandonedFiles(): Promise<void> {
+    try {
+      const removed = await storage.removeAbandoned?.(Math.max(MIRROR_LEASE_MS, config.MIRROR_FETCH_TIMEOUT_MS));
+      if (removed) logger.info({ removed, storage: storage.location }, "removed half-written files that copies killed mid-way had left");
+    } catch (error) {
+      // worth a line, not a stop: the mirror and the sweep's re-queueing do not depend on it
+      logger.warn({ err: error, storage: storage.location }, "could not remove abandoned half-written files");
+    }
+  }
 
   const mirrorJob = defineJob({
     id: MIRROR_QUEUE,
@@ -77,6 +95,7 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
     id: `${MIRROR_QUEUE}-sweep`,
     payload: z.object({}),
     async handle() {
+      await removeAbandonedFiles();
       const ids = await findTracksToSweep(sql, { minAgeMs: config.MIRROR_SWEEP_MIN_AGE_MS, limit: config.MIRROR_SWEEP_BATCH });
       await queueMirrorJobs(ids);
       if (ids.length > 0) logger.info({ queued: ids.length }, "mirror sweep re-queued pending recordings");
@@ -103,6 +122,7 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
       logger.info("recording mirror disabled (MIRROR_ENABLED=false): tracks stay pending");
       return;
     }
+    await removeAbandonedFiles();
     jobs.startWorker(mirrorJob);
     if (config.MIRROR_SWEEP_INTERVAL_MS > 0) {
       jobs.startWorker(sweepJob);

@@ -49,4 +49,10 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORT: "3000", METRICS_PORT: "3000" })).toThrow(/METRICS_PORT: must differ from PORT/);
     expect(loadConfig({ METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
   });
+
+  it("bounds the work of one mirror attempt: 2 GiB and an hour by default, within what S3 parts and timers allow", () => {
+    expect(loadConfig({})).toMatchObject({ MIRROR_MAX_BYTES: 2 * 1024 ** 3, MIRROR_ATTEMPT_DEADLINE_MS: 3_600_000 });
+    expect(() => loadConfig({ MIRROR_MAX_BYTES: String(10_000 * 5 * 1024 * 1024 + 1) })).toThrow(/MIRROR_MAX_BYTES: must be at most 52428800000 \(10,000 S3 parts of 5 MiB\)/);
+    expect(() => loadConfig({ MIRROR_ATTEMPT_DEADLINE_MS: "604800001" })).toThrow(/MIRROR_ATTEMPT_DEADLINE_MS: must be at most 604800000 \(7 days\)/);
+  });
 });

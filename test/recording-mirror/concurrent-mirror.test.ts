@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger } from "../../src/logging/logger";
 import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
-import { parseAllowlist } from "../../src/recording-mirror/host-allowlist";
 import { mirrorTrack, type MirrorTrackDependencies } from "../../src/recording-mirror/mirror-track";
 import { createFileStorage } from "../../src/recording-mirror/storage/file-storage";
 import { TEST_DATABASE_URL } from "../support/test-env";
-import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
+import { createPendingTrack, trackDependencies } from "./support/direct-mirror";
 import { audio, startRecordingHost, trickle, type RecordingHost } from "./support/recording-host";
 import { filesUnder } from "./support/mirror-service";
 
@@ -21,14 +20,7 @@ describe("the same track mirrored twice", () => {
     database = openDatabase({ url: TEST_DATABASE_URL, poolSize: 4, connectTimeoutMs: 5000, logger });
     host = await startRecordingHost();
     storageDir = await mkdtemp(path.join(tmpdir(), "mirror-concurrent-"));
-    deps = {
-      sql: database.prisma,
-      storage: createFileStorage(storageDir),
-      fetch: { allowlist: parseAllowlist([host.authority]), idleTimeoutMs: 2000 },
-      customRecordUrl: "skip",
-      maxAttempts: 3,
-      logger,
-    };
+    deps = trackDependencies(database.prisma, createFileStorage(storageDir), host);
   });
   afterAll(async () => {
     await database.close();
@@ -36,12 +28,7 @@ describe("the same track mirrored twice", () => {
     await rm(storageDir, { recursive: true, force: true });
   });
 
-  async function pendingTrack(urlPath: string): Promise<bigint> {
-    const row = await database.prisma.recording.create({
-      data: { sdkAppId: BigInt(uniqueSdkAppId()), sessionId: uniqueSessionId(), kind: "call", trackKey: "t1", recordId: "t1", recordUrl: host.url(urlPath) },
-    });
-    return row.id;
-  }
+  const pendingTrack = async (urlPath: string) => (await createPendingTrack(database.prisma, host.url(urlPath))).id;
 
   it("at the same time, is fetched once and leaves one object and one mirrored row", async () => {
     const track = audio(200_000);

@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DurableFileSink } from "../../src/recording-mirror/storage/file-sink";
 import { createFileStorage } from "../../src/recording-mirror/storage/file-storage";
+import { incomingObject } from "./support/incoming-object";
 
 describe("the file backend's write path", () => {
   let dir: string;
@@ -51,14 +52,14 @@ describe("the file backend's write path", () => {
         throw new Error("connection cut");
       })(),
     );
-    await expect(storage.put("app/key.mp3", failing, "audio/mpeg")).rejects.toThrow("connection cut");
+    await expect(storage.put(incomingObject("app/key.mp3", failing))).rejects.toThrow("connection cut");
     expect(await readdir(path.join(dir, ".incoming"))).toEqual([]);
     await expect(readdir(path.join(dir, "app"))).resolves.toEqual([]);
   });
 
   it("puts the complete object under its key", async () => {
     const { stream, sha256 } = body();
-    await createFileStorage(dir).put("app/2026/key.mp3", stream, "audio/mpeg");
+    await createFileStorage(dir).put(incomingObject("app/2026/key.mp3", stream));
     expect(createHash("sha256").update(await readFile(path.join(dir, "app/2026/key.mp3"))).digest("hex")).toBe(sha256);
     expect(await readdir(path.join(dir, ".incoming"))).toEqual([]);
   });

@@ -30,7 +30,7 @@ describe("a record push with a RecordURL", () => {
 
     expect(row).toMatchObject({ mirrorStatus: "mirrored", sizeBytes: 300_000n, sha256: track.sha256, mirrorAttempts: 1, mirrorError: null });
     expect(row.mirroredAt).toBeInstanceOf(Date);
-    expect(row.storageKey).toBe(`${row.sdkAppId}/2026/05/17/${row.sessionId}/call-1608130650-_______6789.mp3`);
+    expect(row.storageKey).toMatch(new RegExp(`^${row.sdkAppId}/2026/05/17/${row.sessionId}/call-1608130650-_______6789-[0-9a-f]{16}\\.mp3$`));
     const stored = await readFile(path.join(service.storageDir, ...row.storageKey!.split("/")));
     expect(createHash("sha256").update(stored).digest("hex")).toBe(track.sha256);
     expect(await filesUnder(service.storageDir)).toEqual([row.storageKey]);
@@ -42,7 +42,7 @@ describe("a record push with a RecordURL", () => {
     const row = await service.pushRecordAndSettle(host.url("/ccc/def/month12"), { RecordId: "rec-77", EndpointUser: "lululing@tencent.com" });
 
     expect(row.mirrorStatus).toBe("mirrored");
-    expect(row.storageKey).toMatch(/\/call-rec-77-lululing@tencent\.com\.wav$/);
+    expect(row.storageKey).toMatch(/\/call-rec-77-lululing@tencent\.com-[0-9a-f]{16}\.wav$/);
   });
 
   it("mirrors a voicemail too", async () => {
@@ -55,7 +55,7 @@ describe("a record push with a RecordURL", () => {
 
     const row = await settledRecording(service.database.prisma, BigInt(appId), sessionId);
     expect(row).toMatchObject({ kind: "voicemail", mirrorStatus: "mirrored", sha256: message.sha256 });
-    expect(row.storageKey).toMatch(new RegExp(`^${appId}/2020/12/16/${sessionId}/voicemail-vm-[0-9a-f]{32}-_______6789\\.mp3$`));
+    expect(row.storageKey).toMatch(new RegExp(`^${appId}/2020/12/16/${sessionId}/voicemail-vm-[0-9a-f]{32}-_______6789-[0-9a-f]{16}\\.mp3$`));
   });
 
   it("pushed again (a TCCC retry with another push id), fetches and stores the track once", async () => {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ConfigError, type AppConfig } from "../../config/env";
+import type { Logger } from "../../logging/logger";
 import { createFileStorage } from "./file-storage";
 import type { RecordingStorage } from "./recording-storage";
 
@@ -9,7 +10,7 @@ export type StorageConfig = Pick<
 >;
 
 /** STORAGE_URL picks the backend: `file:` paths are absolute (file:///srv/rec) or relative to the project folder. */
-export function createStorage(config: StorageConfig, projectRoot: string): RecordingStorage {
+export function createStorage(config: StorageConfig, projectRoot: string, logger: Logger): RecordingStorage {
   const storageUrl = config.STORAGE_URL;
   if (storageUrl.startsWith("file:")) {
     const location = decodeURIComponent(storageUrl.replace(/^file:(\/\/(?=\/))?/, ""));
@@ -31,5 +32,6 @@ export function createStorage(config: StorageConfig, projectRoot: string): Recor
       config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
         ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
         : undefined,
+    logger,
   });
 }

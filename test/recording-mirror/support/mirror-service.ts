@@ -55,6 +55,17 @@ export async function settledRecording(prisma: Database, sdkAppId: bigint, sessi
   }
 }
 
+/** Every recording of an application, once `count` exist and none is `pending` any more. */
+export async function settledRecordings(prisma: Database, sdkAppId: bigint, count: number, timeoutMs = 60_000): Promise<Recording[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await prisma.recording.findMany({ where: { sdkAppId }, orderBy: { id: "asc" } });
+    if (rows.length === count && rows.every((row) => row.mirrorStatus !== "pending")) return rows;
+    if (Date.now() > deadline) throw new Error(`${rows.filter((row) => row.mirrorStatus !== "pending").length} of ${count} recordings of ${sdkAppId} settled after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Every file under a folder, relative to it, with / separators. */
 export async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);

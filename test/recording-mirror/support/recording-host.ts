@@ -111,3 +111,26 @@ export function trickle(body: Buffer, pieces: number, pauseMs: number): Behaviou
     next();
   };
 }
+
+/** Sends the body without a Content-Length (chunked), as a source that does not say how much is coming. */
+export function chunked(body: Buffer, chunkBytes = 16 * 1024): Behaviour {
+  return (_request, response) => {
+    response.writeHead(200, { "content-type": "audio/mpeg" });
+    for (let offset = 0; offset < body.length; offset += chunkBytes) response.write(body.subarray(offset, offset + chunkBytes));
+    response.end();
+  };
+}
+
+/** A chunked body that never ends: `chunkBytes` every `pauseMs` until the client goes away. */
+export function endless(chunkBytes: number, pauseMs: number): Behaviour {
+  return (_request, response) => {
+    response.writeHead(200, { "content-type": "audio/mpeg" });
+    const chunk = Buffer.alloc(chunkBytes, 0x55);
+    const next = () => {
+      if (response.destroyed) return;
+      response.write(chunk);
+      setTimeout(next, pauseMs);
+    };
+    next();
+  };
+}

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "recordings_storage_key_idx" ON "recordings"("storage_key");
