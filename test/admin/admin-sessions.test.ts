@@ -6,6 +6,8 @@ const TTL_SEC = 3600;
 
 interface SignIn {
   status: number;
+  /** every Set-Cookie of the answer */
+  cookies: string[];
   setCookie: string;
   /** name=value, as a browser sends it back */
   cookie: string;
@@ -19,9 +21,10 @@ async function signIn(service: TestService, token = ADMIN_TOKEN, headers: Record
     headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: service.url, ...headers },
     body: new URLSearchParams({ token }).toString(),
   });
-  const setCookie = response.headers.get("set-cookie") ?? "";
+  const cookies = response.headers.getSetCookie();
+  const setCookie = cookies.find((cookie) => cookie.startsWith("tccc_admin_session=")) ?? "";
   const cookie = setCookie.split(";")[0] ?? "";
-  return { status: response.status, setCookie, cookie, sessionId: decodeURIComponent(cookie.split("=")[1] ?? "") };
+  return { status: response.status, cookies, setCookie, cookie, sessionId: decodeURIComponent(cookie.split("=")[1] ?? "") };
 }
 
 /** The admin API as the signed-in page's browser calls it: with the cookie, from our own origin. */
@@ -43,6 +46,9 @@ describe("admin sessions", () => {
     const second = await signIn(service);
 
     expect(first.status).toBe(303);
+    expect(first.cookie).toMatch(/^tccc_admin_session=/);
+    // earlier versions' cookie held the token itself: it is removed from the browser
+    expect(first.cookies).toContainEqual(expect.stringMatching(/^tccc_admin=;.*Expires=Thu, 01 Jan 1970/));
     expect(first.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(first.sessionId).not.toBe(second.sessionId);
     expect(first.setCookie).not.toContain(ADMIN_TOKEN);

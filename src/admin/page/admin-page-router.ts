@@ -27,6 +27,8 @@ export interface AdminPageOptions {
   queueIds: string[];
 }
 
+const LEGACY_TOKEN_COOKIE = "tccc_admin";
+
 const reconcileForm = z.object({
   sdkAppId: z.coerce.number().int().positive(),
   // datetime-local inputs carry no zone: the form says they are UTC
@@ -69,6 +71,8 @@ export function adminPageRouter(options: AdminPageOptions): Router {
     if (!secretsEqual(token, access.adminToken)) return send(res, loginPage("That token is not the admin token."), 401);
     const session = await access.sessions.open();
     res.cookie(ADMIN_SESSION_COOKIE, session.id, { ...cookieOptions(req), maxAge: access.sessions.ttlSec * 1000 });
+    // earlier versions kept the token itself in this cookie: it is no longer read, and must not stay in the browser
+    res.clearCookie(LEGACY_TOKEN_COOKIE, cookieOptions(req));
     return res.redirect(303, "/admin");
   });
 
@@ -77,6 +81,7 @@ export function adminPageRouter(options: AdminPageOptions): Router {
     const sessionId = readCookie(req.headers.cookie, ADMIN_SESSION_COOKIE);
     if (sessionId !== undefined) await access?.sessions.revoke(sessionId);
     res.clearCookie(ADMIN_SESSION_COOKIE, cookieOptions(req));
+    res.clearCookie(LEGACY_TOKEN_COOKIE, cookieOptions(req));
     res.redirect(303, "/admin/login");
   });
 
