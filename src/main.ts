@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config/env";
+import { StartupError } from "./errors/startup-error";
 import { PROJECT_ROOT } from "./config/project-root";
 import { createLogger } from "./logging/logger";
 import { startService } from "./service";
@@ -22,9 +23,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL, { role: config.ROLE });
-  if (config.PUSH_AUTH === "none") logger.warn("PUSH_AUTH=none: anyone who can reach this service can push data");
+  if (config.PUSH_AUTH === "none" && config.PUSH_ALLOW_UNAUTHENTICATED_REMOTE) {
+    logger.warn("PUSH_AUTH=none with PUSH_ALLOW_UNAUTHENTICATED_REMOTE=true: anyone who can reach this service can push data");
+  } else if (config.PUSH_AUTH === "none") {
+    logger.warn("PUSH_AUTH=none: pushes are accepted from this host only; set PUSH_AUTH=basic or oauth2 to receive TCCC's");
+  }
 
-  const service = await startService(config, logger);
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (error) {
+    // a dependency that is away or refuses us is one line to act on; anything else is a bug and keeps its stack
+    if (error instanceof StartupError) logger.fatal(`cannot start: ${error.message}`);
+    else logger.fatal({ err: error }, "cannot start");
+    process.exit(1);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -1,20 +1,22 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminApiRouter } from "./admin/admin-router";
+import express, { type Express } from "express";
+import { adminSurface } from "./admin/admin-surface";
 import { createPushAdminService } from "./admin/push-admin-service";
 import { createReconcileAdminService } from "./admin/reconcile-admin-service";
 import { createRecordingAdminService } from "./admin/recording-admin-service";
-import { adminPageRouter } from "./admin/page/admin-page-router";
-import { queueBoardRouter } from "./admin/queue-board-router";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
 import type { AppConfig } from "./config/env";
+import { errorReason, StartupError } from "./errors/startup-error";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import type { Logger } from "./logging/logger";
+import { urlWithoutPassword } from "./logging/redact-url";
 import { createMetrics, type Metrics } from "./observability/metrics";
+import { metricsRouter } from "./observability/metrics-router";
 import { registerStateGauges } from "./observability/state-gauges";
-import { openDatabase, type DatabaseHandle } from "./persistence/database";
+import { isDatabaseUnavailable, openDatabase, postgresErrorCode, type DatabaseHandle } from "./persistence/database";
 import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate-in-thread";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
@@ -23,6 +25,10 @@ import { createRecordingMirror } from "./recording-mirror/recording-mirror";
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
   url?: string;
+  /** The HTTP application behind url, for tests that look at its routes. */
+  app?: Express;
+  /** Set when METRICS_PORT is. */
+  metricsUrl?: string;
   database: DatabaseHandle;
   jobs: JobQueues;
   metrics: Metrics;
@@ -34,11 +40,7 @@ export interface RunningService {
 
 /** The composition root: builds every service from the config and starts what ROLE asks for. */
 export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
-  if (config.MIGRATE_ON_START) {
-    // in a thread that ends afterwards, so the schema engine does not stay resident for the life of the process
-    const applied = await applyPendingMigrationsInThread(config.DATABASE_URL);
-    if (applied.length > 0) logger.info({ applied }, "applied database migrations");
-  }
+  if (config.MIGRATE_ON_START) await migrateAtStart(config, logger);
   const database = openDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -48,6 +50,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const { prisma } = database;
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
+  // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
+  if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");
+  warnIfUnreachable(logger, "Redis", config.REDIS_URL, () => jobs.ping(), "pushes are still stored; mirror and reconciliation work resumes when it answers");
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
   const onRecordingsStored = mirror.queueMirrorJobs;
@@ -59,7 +64,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const replayTelCdrJob = replayTelCdrRecordsJob(reconcileAdmin);
   const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
   const queueIds = [replayJob.id, replayTelCdrJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
-  registerStateGauges(metrics, { prisma, jobs, queueIds });
+  registerStateGauges(metrics, { prisma, jobs, queueIds, logger, intervalSec: config.METRICS_STATE_INTERVAL_SEC });
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
@@ -68,42 +73,50 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     await reconciliation?.start();
   }
 
-  let server: Server | undefined;
+  const servers: Server[] = [];
+  let app: Express | undefined;
+  let url: string | undefined;
   if (config.ROLE !== "worker") {
-    const app = createApp({
+    app = createApp({
       config,
       logger,
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      adminRouters: [
-        adminPageRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, queueIds }),
-        queueBoardRouter(config.ADMIN_TOKEN, jobs, queueIds),
-        adminApiRouter({ adminToken: config.ADMIN_TOKEN, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, replayTelCdrJob }),
-      ],
+      admin: adminSurface({ config, prisma, logger, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, replayTelCdrJob, queueIds }),
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
-    });
+    const server = await listen(app, config.HOST, config.PORT);
     // TCCC may keep connections alive; a keep-alive timeout above a typical proxy's avoids resets under load
     server.keepAliveTimeout = 65_000;
+    servers.push(server);
+    url = serverUrl(server);
   }
-  const address = server?.address() as AddressInfo | undefined;
-  const url = address ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : undefined;
-  logger.info({ role: config.ROLE, url }, "service started");
+  let metricsUrl: string | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    // a port of its own, in every role (a worker has no other): opened by the operator, so open to whoever reaches it
+    const metricsApp = express().disable("x-powered-by").use(metricsRouter(metrics, config.METRICS_TOKEN, { open: true }));
+    const metricsServer = await listen(metricsApp, config.HOST, config.METRICS_PORT);
+    servers.push(metricsServer);
+    metricsUrl = serverUrl(metricsServer);
+  }
+  logger.info({ role: config.ROLE, url, metricsUrl }, "service started");
 
   return {
     url,
+    app,
+    metricsUrl,
     database,
     jobs,
     metrics,
     reconciliation,
     async stop() {
-      if (server) {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await closed;
-      }
+      await Promise.all(
+        servers.map((server) => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          return closed;
+        }),
+      );
       await reconciliation?.stop();
       await jobs.close();
       mirror.close();
@@ -111,4 +124,36 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       logger.info("service stopped");
     },
   };
+}
+
+/** MIGRATE_ON_START: a database that is away or refuses us stops the start with one line that says which and where. */
+async function migrateAtStart(config: AppConfig, logger: Logger): Promise<void> {
+  const where = `PostgreSQL at ${urlWithoutPassword(config.DATABASE_URL)}`;
+  try {
+    // in a thread that ends afterwards, so the schema engine does not stay resident for the life of the process
+    const applied = await applyPendingMigrationsInThread(config.DATABASE_URL);
+    if (applied.length > 0) logger.info({ applied }, "applied database migrations");
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw new StartupError(`${where} is unreachable: ${errorReason(error)}`, { cause: error });
+    if (postgresErrorCode(error)) throw new StartupError(`${where} refused to apply the migrations: ${errorReason(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+function warnIfUnreachable(logger: Logger, name: string, url: string, probe: () => Promise<unknown>, consequence: string): void {
+  probe().catch((error: unknown) => logger.warn({ reason: errorReason(error) }, `${name} at ${urlWithoutPassword(url)} is unreachable: ${consequence}`));
+}
+
+async function listen(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => {
+      if (!error) return resolve(server);
+      reject(new StartupError(`cannot listen on ${host}:${port}: ${errorReason(error)}`, { cause: error }));
+    });
+  });
+}
+
+function serverUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
 }

@@ -1,45 +1,51 @@
 import type { Request, RequestHandler } from "express";
 import { parseBearerAuthorization, secretsEqual } from "../auth/credentials";
 import { AppError, ErrCode, UnauthorizedError } from "../errors/app-errors";
+import { crossOriginRefusal } from "../http/same-origin";
+import type { AdminSessionStore } from "./admin-sessions";
 
 /**
- * Every /admin route needs `Authorization: Bearer $ADMIN_TOKEN`, separate from the push credentials. Browsers cannot
- * send a bearer header on navigation, so the admin page's login form stores the token in an HttpOnly, SameSite=Strict
- * cookie that is checked the same way; state-changing requests carrying only the cookie must also come from our own
- * origin.
+ * Every /admin route needs `Authorization: Bearer $ADMIN_TOKEN` (scripts, the API) or the session cookie the admin
+ * page sets after sign-in (browsers cannot send a bearer header on navigation). A request authenticated by the cookie
+ * alone that changes something must come from our own origin: the cookie is SameSite=Strict, and this check stands
+ * where SameSite does not (older browsers, sibling subdomains).
  */
-export const ADMIN_COOKIE = "tccc_admin";
+export const ADMIN_SESSION_COOKIE = "tccc_admin_session";
+/** Limited to the admin surface: nothing else on this host ever receives the cookie. */
+export const ADMIN_COOKIE_PATH = "/admin";
+
+/** What admin authentication checks against; undefined while ADMIN_TOKEN is unset, which disables the admin surface. */
+export interface AdminAccess {
+  adminToken: string;
+  sessions: AdminSessionStore;
+}
 
 export type AdminCheck = { ok: true } | { ok: false; error: AppError };
 
-export function checkAdmin(req: Request, adminToken: string | undefined): AdminCheck {
-  if (!adminToken) return { ok: false, error: new AppError(403, ErrCode.FORBIDDEN, "admin API disabled: set ADMIN_TOKEN") };
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export const adminDisabledError = () => new AppError(403, ErrCode.FORBIDDEN, "admin API disabled: set ADMIN_TOKEN");
+
+export async function checkAdmin(req: Request, access: AdminAccess | undefined): Promise<AdminCheck> {
+  if (!access) return { ok: false, error: adminDisabledError() };
+  const { adminToken, sessions } = access;
   const bearer = parseBearerAuthorization(req.headers.authorization);
-  const given = bearer ?? readCookie(req.headers.cookie, ADMIN_COOKIE);
-  if (!given || !secretsEqual(given, adminToken)) {
-    return { ok: false, error: new UnauthorizedError(given ? "invalid admin token" : "admin token required", 'Bearer realm="tccc-admin"') };
+  if (bearer !== undefined) {
+    return secretsEqual(bearer, adminToken) ? { ok: true } : { ok: false, error: new UnauthorizedError("invalid admin token", 'Bearer realm="tccc-admin"') };
   }
-  if (!bearer && req.method !== "GET" && req.method !== "HEAD" && !sameOrigin(req)) {
-    return { ok: false, error: new AppError(403, ErrCode.FORBIDDEN, "cross-origin admin request refused") };
+  const sessionId = readCookie(req.headers.cookie, ADMIN_SESSION_COOKIE);
+  if (sessionId === undefined) return { ok: false, error: new UnauthorizedError("admin token required", 'Bearer realm="tccc-admin"') };
+  if (!(await sessions.isActive(sessionId))) {
+    return { ok: false, error: new UnauthorizedError("session expired or signed out: sign in again", 'Bearer realm="tccc-admin"') };
   }
-  return { ok: true };
+  const refusal = SAFE_METHODS.has(req.method) ? undefined : crossOriginRefusal(req);
+  return refusal ? { ok: false, error: new AppError(403, ErrCode.FORBIDDEN, refusal) } : { ok: true };
 }
 
-export function adminAuthentication(adminToken: string | undefined): RequestHandler {
+export function adminAuthentication(access: AdminAccess | undefined): RequestHandler {
   return (req, _res, next) => {
-    const check = checkAdmin(req, adminToken);
-    return check.ok ? next() : next(check.error);
+    checkAdmin(req, access).then((check) => (check.ok ? next() : next(check.error)), next);
   };
-}
-
-function sameOrigin(req: Request): boolean {
-  const origin = req.get("origin") ?? req.get("referer");
-  if (!origin) return false;
-  try {
-    return new URL(origin).host === req.get("host");
-  } catch {
-    return false;
-  }
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

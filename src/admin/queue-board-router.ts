@@ -3,14 +3,14 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import { Router } from "express";
 import type { JobQueues } from "../jobs/job-queues";
-import { adminAuthentication } from "./admin-auth";
+import { adminAuthentication, type AdminAccess } from "./admin-auth";
 
 /** bull-board at /admin/queues, behind the admin token like every admin route. */
-export function queueBoardRouter(adminToken: string | undefined, jobs: JobQueues, queueIds: string[]): Router {
+export function queueBoardRouter(access: AdminAccess | undefined, jobs: JobQueues, queueIds: string[]): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath("/admin/queues");
   createBullBoard({ queues: queueIds.map((id) => new BullMQAdapter(jobs.queue(id))), serverAdapter });
   const router = Router();
-  router.use("/admin/queues", adminAuthentication(adminToken), serverAdapter.getRouter());
+  router.use("/admin/queues", adminAuthentication(access), serverAdapter.getRouter());
   return router;
 }

@@ -1,14 +1,22 @@
 import type { RequestHandler } from "express";
 import type { AppConfig } from "../config/env";
-import { UnauthorizedError } from "../errors/app-errors";
+import { AppError, ErrCode, UnauthorizedError } from "../errors/app-errors";
+import { isFromThisHost } from "../http/client-address";
 import type { AccessTokenIssuer } from "./access-tokens";
 import { parseBasicAuthorization, parseBearerAuthorization, secretsEqual } from "./credentials";
+
+export const UNAUTHENTICATED_REMOTE_REFUSED =
+  "PUSH_AUTH=none accepts pushes from this host only: set PUSH_AUTH=basic or PUSH_AUTH=oauth2 (and the same in TCCC's console), or PUSH_ALLOW_UNAUTHENTICATED_REMOTE=true to accept unauthenticated pushes from anywhere";
 
 /** The middleware that guards POST /tccc/push, chosen by PUSH_AUTH. */
 export function pushAuthentication(config: AppConfig, tokens: AccessTokenIssuer | undefined): RequestHandler {
   switch (config.PUSH_AUTH) {
-    case "none":
-      return (_req, _res, next) => next();
+    case "none": {
+      if (config.PUSH_ALLOW_UNAUTHENTICATED_REMOTE) return (_req, _res, next) => next();
+      // Redis' protected mode: no credentials configured means this host only, and the refusal says how to change it
+      const refusal = new AppError(403, ErrCode.FORBIDDEN, UNAUTHENTICATED_REMOTE_REFUSED);
+      return (req, _res, next) => (isFromThisHost(req) ? next() : next(refusal));
+    }
 
     case "basic": {
       const expectedUser = config.PUSH_BASIC_USER ?? "";

@@ -1,4 +1,5 @@
 import type { AppConfig } from "../config/env";
+import { errorReason } from "../errors/startup-error";
 import { createJobQueues, type JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import { openDatabase, type Database, type DatabaseHandle } from "../persistence/database";
@@ -29,9 +30,6 @@ export interface CliContext {
 
 const REDIS_PROBE_TIMEOUT_MS = 5000;
 
-/** Prisma wraps the driver's reason in lines about the invocation; the last line is the one worth reading. */
-const reason = (error: unknown) => (error as Error).message.trim().split("\n").pop() ?? String(error);
-
 /** host:port/database, never the credentials a URL may carry. */
 export function describeUrl(url: string): string {
   const parsed = new URL(url);
@@ -53,7 +51,7 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
     try {
       await databaseHandle.prisma.$queryRaw`SELECT 1`;
     } catch (error) {
-      throw new DependencyUnreachableError(`PostgreSQL at ${describeUrl(config.DATABASE_URL)} is unreachable: ${reason(error)}`);
+      throw new DependencyUnreachableError(`PostgreSQL at ${describeUrl(config.DATABASE_URL)} is unreachable: ${errorReason(error)}`);
     }
     return databaseHandle.prisma;
   });
@@ -68,7 +66,7 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
     try {
       await Promise.race([probe, timeout]);
     } catch (error) {
-      throw new DependencyUnreachableError(`Redis at ${describeUrl(config.REDIS_URL)} is unreachable: ${reason(error)}`);
+      throw new DependencyUnreachableError(`Redis at ${describeUrl(config.REDIS_URL)} is unreachable: ${errorReason(error)}`);
     } finally {
       clearTimeout(timer);
     }

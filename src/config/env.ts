@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseAllowlist } from "../recording-mirror/host-allowlist";
 import { MAX_UPLOAD_BYTES } from "../recording-mirror/storage/s3-limits";
@@ -28,12 +29,44 @@ const sdkAppIdList = z
   .transform((ids) => [...new Set(ids.map(Number))])
   .pipe(z.array(z.number().int().max(Number.MAX_SAFE_INTEGER, "is too large")));
 
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** proxy-addr's names for address ranges, as express accepts them in "trust proxy". */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * Express's "trust proxy": which hops may tell us the client's address and protocol (X-Forwarded-For/-Proto).
+ * `true` is refused: trusting every hop lets any client forge its address past the sign-in rate limit and the
+ * loopback-only rules.
+ */
+const trustProxy = z
+  .string()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === "false" || value === "0") return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+    const invalid = entries.filter((entry) => {
+      const [address = "", prefix, ...rest] = entry.split("/");
+      const family = isIP(address);
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+      return !(PROXY_RANGE_NAMES.includes(entry) || (family !== 0 && prefixOk && rest.length === 0));
+    });
+    if (value === "true" || entries.length === 0 || invalid.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be the number of proxies in front (e.g. 1), or their addresses/subnets or loopback, linklocal, uniquelocal (not "true": that lets any client forge its address)${invalid.length ? `; not understood: ${invalid.join(", ")}` : ""}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     ROLE: z.enum(["all", "api", "worker"]).default("all"),
     HOST: z.string().min(1).default("0.0.0.0"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: port.default(3000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgresql://postgres@127.0.0.1:5432/tccc"),
@@ -53,6 +86,9 @@ const configSchema = z
     OAUTH_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     OAUTH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(7200),
     PUSH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    // like Redis' protected mode: without push authentication, only this host may push unless this says otherwise
+    PUSH_ALLOW_UNAUTHENTICATED_REMOTE: booleanFlag.default(false),
+    TRUST_PROXY: trustProxy.default(false),
 
     // --- recording mirror ---
     MIRROR_ENABLED: booleanFlag.default(true),
@@ -116,6 +152,12 @@ const configSchema = z
 
     // --- admin and operations ---
     ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    ADMIN_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(30 * DAY_SEC).default(8 * 3600),
+    ADMIN_SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(10),
+    ADMIN_SIGNIN_WINDOW_SEC: z.coerce.number().int().min(1).max(DAY_SEC).default(900),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    METRICS_PORT: port.optional(),
+    METRICS_STATE_INTERVAL_SEC: z.coerce.number().int().min(1).max(3600).default(30),
 
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
   })
@@ -129,6 +171,9 @@ const configSchema = z
     requireWhen(config.PUSH_AUTH === "oauth2", "PUSH_AUTH=oauth2", ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_SECRET"]);
     const reconciling = config.TCCC_SDK_APP_IDS !== undefined || config.TCCC_SECRET_ID !== undefined || config.TCCC_SECRET_KEY !== undefined;
     requireWhen(reconciling, "reconciliation is configured", ["TCCC_SECRET_ID", "TCCC_SECRET_KEY"]);
+    if (config.METRICS_PORT !== undefined && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "must differ from PORT (leave it unset to serve /metrics on PORT)" });
+    }
   });
 
 export type AppConfig = z.infer<typeof configSchema>;

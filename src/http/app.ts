@@ -6,6 +6,7 @@ import type { AppConfig } from "../config/env";
 import type { Logger } from "../logging/logger";
 import { healthRouter, type Probe } from "../observability/health-router";
 import type { Metrics } from "../observability/metrics";
+import { metricsRouter } from "../observability/metrics-router";
 import { pushRouter } from "../push-intake/push-router";
 import type { PushIntakeService } from "../push-intake/push-intake-service";
 import { errorHandler, notFoundHandler } from "./error-handler";
@@ -17,17 +18,21 @@ export interface AppDependencies {
   metrics: Metrics;
   intake: PushIntakeService;
   readinessProbes: Record<string, Probe>;
-  /** Routers of the admin capability, mounted behind their own authentication. */
-  adminRouters: Router[];
+  /** Everything under /admin, with its own authentication and error answers. */
+  admin: Router;
 }
 
 /** The HTTP layer: routing and auth only; every route hands its work to a service. */
-export function createApp({ config, logger, metrics, intake, readinessProbes, adminRouters }: AppDependencies): Express {
+export function createApp({ config, logger, metrics, intake, readinessProbes, admin }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // which proxies may tell the client's address and protocol (req.ip, req.secure): rate limits, Secure cookies, loopback rules
+  app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestContext(logger, metrics));
-  app.use(healthRouter(readinessProbes, metrics));
+  app.use(healthRouter(readinessProbes));
+  // with METRICS_PORT, /metrics is served there instead
+  if (config.METRICS_PORT === undefined) app.use(metricsRouter(metrics, config.METRICS_TOKEN));
 
   const tokens =
     config.PUSH_AUTH === "oauth2"
@@ -36,7 +41,7 @@ export function createApp({ config, logger, metrics, intake, readinessProbes, ad
   if (tokens) app.use(oauthTokenRouter({ id: config.OAUTH_CLIENT_ID ?? "", secret: config.OAUTH_CLIENT_SECRET ?? "" }, tokens));
 
   app.use(pushRouter({ intake, metrics, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES }));
-  for (const router of adminRouters) app.use(router);
+  app.use(admin);
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger, config.PUSH_BODY_LIMIT_BYTES));

@@ -1,5 +1,4 @@
 import { Router } from "express";
-import type { Metrics } from "./metrics";
 
 export type Probe = () => Promise<unknown>;
 
@@ -19,9 +18,9 @@ function withTimeout(probe: Probe): Promise<"ok" | string> {
 
 /**
  * /healthz: the process is alive (for restarts). /readyz: PostgreSQL and Redis answer (for load balancers: a replica
- * that cannot store pushes should get none). /metrics: Prometheus text format.
+ * that cannot store pushes should get none).
  */
-export function healthRouter(probes: Record<string, Probe>, metrics: Metrics): Router {
+export function healthRouter(probes: Record<string, Probe>): Router {
   const router = Router();
 
   router.get("/healthz", (_req, res) => {
@@ -34,10 +33,6 @@ export function healthRouter(probes: Record<string, Probe>, metrics: Metrics): R
     const checks = Object.fromEntries(names.map((name, index) => [name, results[index]]));
     const ready = results.every((result) => result === "ok");
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", checks });
-  });
-
-  router.get("/metrics", async (_req, res) => {
-    res.set("Content-Type", metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   return router;

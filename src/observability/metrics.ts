@@ -2,8 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 /**
  * What an operator watches, on one registry per service instance (tests run several in one process). Gauges that
- * describe stored state are computed from PostgreSQL at scrape time by collectors registered with `addCollector`,
- * so every instance reports the same truth.
+ * describe stored state are read from PostgreSQL by collectors (see state-gauges.ts), so every instance reports the
+ * same truth.
  */
 export function createMetrics() {
   const registry = new Registry();

@@ -39,7 +39,9 @@ export async function readOperationalStatus(prisma: Database, sdkAppId?: bigint)
     prisma.$queryRaw<{ count: number }[]>`
       SELECT count(*)::int AS count FROM tel_cdr_records
       WHERE status = 'failed' AND (${app}::bigint IS NULL OR sdk_app_id = ${app}::bigint)`,
-    // the latest run per application, found through the (sdk_app_id, started_at) index
+    // the latest run per application through the (sdk_app_id, started_at) index: a skip scan finds each application
+    // with one index probe (PostgreSQL has no loose index scan of its own), then one probe reads its latest run, so
+    // the cost grows with the number of applications, not with the history of runs
     prisma.$queryRaw<
       {
         sdk_app_id: bigint;
@@ -55,11 +57,19 @@ export async function readOperationalStatus(prisma: Database, sdkAppId?: bigint)
         reconciled_until: Date | null;
       }[]
     >`
-      SELECT DISTINCT ON (r.sdk_app_id) r.sdk_app_id, r.id, r.status, r.window_start, r.window_end, r.started_at, r.finished_at,
+      WITH RECURSIVE apps(sdk_app_id) AS (
+        (SELECT sdk_app_id FROM reconcile_runs WHERE sdk_app_id >= coalesce(${app}::bigint, 0) ORDER BY sdk_app_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT r.sdk_app_id FROM reconcile_runs r WHERE r.sdk_app_id > apps.sdk_app_id ORDER BY r.sdk_app_id LIMIT 1)
+        FROM apps WHERE apps.sdk_app_id IS NOT NULL AND ${app}::bigint IS NULL
+      )
+      SELECT r.sdk_app_id, r.id, r.status, r.window_start, r.window_end, r.started_at, r.finished_at,
              r.fetched, r.failed_records, r.error, w.reconciled_until
-      FROM reconcile_runs r LEFT JOIN reconcile_watermarks w ON w.sdk_app_id = r.sdk_app_id
+      FROM apps
+      CROSS JOIN LATERAL (SELECT * FROM reconcile_runs r WHERE r.sdk_app_id = apps.sdk_app_id ORDER BY r.started_at DESC LIMIT 1) r
+      LEFT JOIN reconcile_watermarks w ON w.sdk_app_id = r.sdk_app_id
       WHERE ${app}::bigint IS NULL OR r.sdk_app_id = ${app}::bigint
-      ORDER BY r.sdk_app_id, r.started_at DESC`,
+      ORDER BY r.sdk_app_id`,
     prisma.$queryRaw<{ pending: number; failed: number; oldest_pending_at: Date | null }[]>`
       SELECT count(*) FILTER (WHERE mirror_status = 'pending')::int AS pending,
              count(*) FILTER (WHERE mirror_status = 'failed')::int AS failed,

@@ -37,7 +37,7 @@ describe("admin API for pushes", () => {
 
     expect(missing.status).toBe(401);
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { ErrMsg: string }).ErrMsg).toBe("invalid admin token");
+    expect(((await wrong.json()) as { detail: string }).detail).toBe("invalid admin token");
   });
 
   it("lists failed pushes of an app with their errors", async () => {
@@ -56,7 +56,7 @@ describe("admin API for pushes", () => {
     const response = await admin("/admin/pushes?status=maybe");
 
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { ErrMsg: string }).ErrMsg).toMatch(/^invalid query: status:/);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/^invalid query: status:/);
   });
 
   it("replays a failed push after the cause is fixed: the push becomes processed and its rows appear", async () => {

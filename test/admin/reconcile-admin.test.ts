@@ -118,7 +118,7 @@ describe("admin API for reconciliation", () => {
     const response = await admin("/admin/reconcile", { method: "POST", body: JSON.stringify({ sdkAppId: "x", from: "yesterday" }) });
 
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { ErrMsg: string }).ErrMsg).toMatch(/^invalid body: .*sdkAppId.*from.*to/);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/^invalid body: .*sdkAppId.*from.*to/);
   });
 });
 
@@ -132,7 +132,7 @@ describe("admin API for reconciliation when it is not configured", () => {
         body: JSON.stringify({ sdkAppId: 1, from: 0, to: 3600 }),
       });
       expect(response.status).toBe(409);
-      expect(((await response.json()) as { ErrMsg: string }).ErrMsg).toMatch(/reconciliation is disabled/);
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/reconciliation is disabled/);
     } finally {
       await service.stop();
     }

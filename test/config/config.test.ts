@@ -37,6 +37,19 @@ describe("configuration", () => {
     expect(loadConfig({ PORT: "", LOG_LEVEL: "" })).toMatchObject({ PORT: 3000, LOG_LEVEL: "info" });
   });
 
+  it("passes TRUST_PROXY to express as hops or addresses, and refuses to trust every hop", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8,fd00::1" }).TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8", "fd00::1"]);
+    expect(() => loadConfig({ TRUST_PROXY: "true" })).toThrow(/TRUST_PROXY: must be the number of proxies in front/);
+    expect(() => loadConfig({ TRUST_PROXY: "loopback,proxy.example" })).toThrow(/not understood: proxy\.example/);
+  });
+
+  it("keeps METRICS_PORT apart from PORT", () => {
+    expect(() => loadConfig({ PORT: "3000", METRICS_PORT: "3000" })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(loadConfig({ METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+  });
+
   it("bounds the work of one mirror attempt: 2 GiB and an hour by default, within what S3 parts and timers allow", () => {
     expect(loadConfig({})).toMatchObject({ MIRROR_MAX_BYTES: 2 * 1024 ** 3, MIRROR_ATTEMPT_DEADLINE_MS: 3_600_000 });
     expect(() => loadConfig({ MIRROR_MAX_BYTES: String(10_000 * 5 * 1024 * 1024 + 1) })).toThrow(/MIRROR_MAX_BYTES: must be at most 52428800000 \(10,000 S3 parts of 5 MiB\)/);

@@ -1,10 +1,12 @@
 import express, { Router, type Request, type Response } from "express";
+import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import { secretsEqual } from "../../auth/credentials";
 import { AppError } from "../../errors/app-errors";
+import { requireSameOrigin } from "../../http/same-origin";
 import { validate } from "../../http/validate";
 import type { JobQueues } from "../../jobs/job-queues";
-import { ADMIN_COOKIE, checkAdmin } from "../admin-auth";
+import { ADMIN_COOKIE_PATH, ADMIN_SESSION_COOKIE, checkAdmin, readCookie, type AdminAccess } from "../admin-auth";
 import type { PushAdminService } from "../push-admin-service";
 import type { ReconcileAdminService } from "../reconcile-admin-service";
 import type { RecordingAdminService } from "../recording-admin-service";
@@ -13,7 +15,9 @@ import type { Html } from "./html";
 import { dashboardPage, loginPage } from "./views";
 
 export interface AdminPageOptions {
-  adminToken: string | undefined;
+  access: AdminAccess | undefined;
+  /** Failed sign-ins allowed per client address and window, in this process. */
+  signInLimit: { maxAttempts: number; windowSec: number };
   pushAdmin: PushAdminService;
   reconcileAdmin: ReconcileAdminService;
   jobs: JobQueues;
@@ -22,6 +26,8 @@ export interface AdminPageOptions {
   /** Queues whose depths the page shows. */
   queueIds: string[];
 }
+
+const LEGACY_TOKEN_COOKIE = "tccc_admin";
 
 const reconcileForm = z.object({
   sdkAppId: z.coerce.number().int().positive(),
@@ -44,23 +50,44 @@ export function adminPageRouter(options: AdminPageOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: "16kb" });
 
+  const { access, signInLimit } = options;
+  // secure: req.secure, which follows X-Forwarded-Proto from a proxy that TRUST_PROXY trusts
+  const cookieOptions = (req: Request) => ({ httpOnly: true, sameSite: "strict" as const, path: ADMIN_COOKIE_PATH, secure: req.secure });
+  const signInLimiter = rateLimit({
+    windowMs: signInLimit.windowSec * 1000,
+    limit: signInLimit.maxAttempts,
+    // only failures count: a sign-in answers 303 when it works
+    skipSuccessfulRequests: true,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    handler: (_req, res) => send(res, loginPage(`Too many failed sign-ins from your address: try again in ${Math.ceil(signInLimit.windowSec / 60)} minutes.`), 429),
+  });
+
   router.get("/admin/login", (_req, res) => send(res, loginPage()));
 
-  router.post("/admin/login", form, (req, res) => {
+  router.post("/admin/login", signInLimiter, requireSameOrigin, form, async (req, res) => {
+    if (!access) return send(res, loginPage("The admin page is disabled: set ADMIN_TOKEN."), 403);
     const token = typeof req.body?.token === "string" ? req.body.token : "";
-    if (!options.adminToken || !secretsEqual(token, options.adminToken)) return send(res, loginPage("That token is not the admin token."), 401);
-    res.cookie(ADMIN_COOKIE, token, { httpOnly: true, sameSite: "strict", path: "/admin", secure: req.secure });
+    if (!secretsEqual(token, access.adminToken)) return send(res, loginPage("That token is not the admin token."), 401);
+    const session = await access.sessions.open();
+    res.cookie(ADMIN_SESSION_COOKIE, session.id, { ...cookieOptions(req), maxAge: access.sessions.ttlSec * 1000 });
+    // earlier versions kept the token itself in this cookie: it is no longer read, and must not stay in the browser
+    res.clearCookie(LEGACY_TOKEN_COOKIE, cookieOptions(req));
     return res.redirect(303, "/admin");
   });
 
-  router.post("/admin/logout", (_req, res) => {
-    res.clearCookie(ADMIN_COOKIE, { path: "/admin" });
+  // signing out needs no valid session (it may have expired), but must come from our page: no one else may sign us out
+  router.post("/admin/logout", requireSameOrigin, async (req, res) => {
+    const sessionId = readCookie(req.headers.cookie, ADMIN_SESSION_COOKIE);
+    if (sessionId !== undefined) await access?.sessions.revoke(sessionId);
+    res.clearCookie(ADMIN_SESSION_COOKIE, cookieOptions(req));
+    res.clearCookie(LEGACY_TOKEN_COOKIE, cookieOptions(req));
     res.redirect(303, "/admin/login");
   });
 
-  // a person without a session is sent to the login form; an API client gets the JSON error
-  const requireAdmin = (req: Request, res: Response, next: (error?: unknown) => void) => {
-    const check = checkAdmin(req, options.adminToken);
+  // a person without a session is sent to the login form; an API client gets the error
+  const requireAdmin = async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    const check = await checkAdmin(req, access);
     if (check.ok) return next();
     if (req.method === "GET" && req.accepts(["html", "json"]) === "html" && (check.error as AppError).httpStatus === 401) return res.redirect(303, "/admin/login");
     return next(check.error);

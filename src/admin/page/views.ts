@@ -52,6 +52,15 @@ export function loginPage(error?: string): Html {
   );
 }
 
+/** What the admin error handler shows a browser: the same words as the API's problem details, and a way back. */
+export function errorPage(title: string, detail: string): Html {
+  return layout(
+    `TCCC receiver admin: ${title}`,
+    html`<main><section><h2>${title}</h2><p class="status-failed" role="alert">${detail}</p>
+      <p><a href="/admin">Back to the admin page</a></p></section></main>`,
+  );
+}
+
 function failedPushesSection(pushes: PushView[]): Html {
   const rows = pushes.map(
     (push) => html`<tr data-push-uuid="${push.pushUuid}">
