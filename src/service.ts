@@ -9,6 +9,7 @@ import { replayPushesJob } from "./admin/replay-pushes-job";
 import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
 import type { AppConfig } from "./config/env";
 import { errorReason, StartupError } from "./errors/startup-error";
+import { historyMaintenanceJob, HISTORY_MAINTENANCE_SCHEDULER, maintainHistory } from "./history/history-maintenance-job";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import type { Logger } from "./logging/logger";
@@ -63,12 +64,22 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation, onRecordingsStored);
   const replayTelCdrJob = replayTelCdrRecordsJob(reconcileAdmin);
   const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
-  const queueIds = [replayJob.id, replayTelCdrJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
+  const historyDependencies = { prisma, config, logger, metrics };
+  const historyJob = historyMaintenanceJob(historyDependencies);
+  const queueIds = [replayJob.id, replayTelCdrJob.id, historyJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds, logger, intervalSec: config.METRICS_STATE_INTERVAL_SEC });
+
+  // this month's partitions and the next ones exist before the first push; without them pushes would still be stored
+  // (in the DEFAULT partition), so a failure here is a warning, and the scheduled job tries again
+  await maintainHistory(historyDependencies, { retention: false }).catch((error: unknown) =>
+    logger.warn({ err: error }, "could not create the month partitions at start; the history-maintenance job will"),
+  );
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayJob);
     jobs.startWorker(replayTelCdrJob);
+    jobs.startWorker(historyJob);
+    await jobs.declareSchedules("history maintenance", () => jobs.schedule(historyJob, HISTORY_MAINTENANCE_SCHEDULER, config.HISTORY_MAINTENANCE_INTERVAL_SEC * 1000, {}));
     await mirror.start();
     await reconciliation?.start();
   }

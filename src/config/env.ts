@@ -150,6 +150,12 @@ const configSchema = z
     RECONCILE_MAX_RPS: z.coerce.number().int().min(1).max(1000).default(20),
     RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 
+    // --- history (push_inbox, tel_cdr_records) ---
+    // unset: keep everything. Whole month partitions go once entirely older than this; failed rows are kept
+    PUSH_INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+    TEL_CDR_RECORDS_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+    HISTORY_MAINTENANCE_INTERVAL_SEC: z.coerce.number().int().min(60).default(3600),
+
     // --- admin and operations ---
     ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     ADMIN_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(30 * DAY_SEC).default(8 * 3600),
