@@ -69,9 +69,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const queueIds = [replayJob.id, replayTelCdrJob.id, historyJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds, logger, intervalSec: config.METRICS_STATE_INTERVAL_SEC });
 
-  // this month's partitions and the next ones exist before the first push; without them pushes would still be stored
-  // (in the DEFAULT partition), so a failure here is a warning, and the scheduled job tries again
-  await maintainHistory(historyDependencies, { retention: false }).catch((error: unknown) =>
+  // this month's partition and the next ones. Not awaited: until they exist pushes are stored all the same (in the
+  // DEFAULT partition, whose rows move into the month's partition when it is created), and PostgreSQL may be away
+  void maintainHistory(historyDependencies, { retention: false }).catch((error: unknown) =>
     logger.warn({ err: error }, "could not create the month partitions at start; the history-maintenance job will"),
   );
 
@@ -79,7 +79,10 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     jobs.startWorker(replayJob);
     jobs.startWorker(replayTelCdrJob);
     jobs.startWorker(historyJob);
-    await jobs.declareSchedules("history maintenance", () => jobs.schedule(historyJob, HISTORY_MAINTENANCE_SCHEDULER, config.HISTORY_MAINTENANCE_INTERVAL_SEC * 1000, {}));
+    // not awaited: with Redis away it waits for Redis, and the start must not
+    void jobs
+      .declareSchedules("history maintenance", () => jobs.schedule(historyJob, HISTORY_MAINTENANCE_SCHEDULER, config.HISTORY_MAINTENANCE_INTERVAL_SEC * 1000, {}))
+      .catch((error: unknown) => logger.warn({ err: error }, "could not schedule the history maintenance"));
     await mirror.start();
     await reconciliation?.start();
   }

@@ -29,7 +29,7 @@ describe(`upgrading a database with ${MIGRATION}`, () => {
     // every migration before this one
     const paths = defaultMigrationPaths();
     scratch = await mkdtemp(path.join(tmpdir(), "upgrade-"));
-    await cp(paths.migrationsDir, path.join(scratch, "migrations"), { recursive: true, filter: (source) => !source.includes(MIGRATION) });
+    await cp(paths.migrationsDir, path.join(scratch, "migrations"), { recursive: true, filter: (source) => (/\/(\d{14}_[a-z0-9_]+)(\/|$)/.exec(source)?.[1] ?? "") < MIGRATION });
     await applyPendingMigrations(scratchUrl, { schemaPath: paths.schemaPath, migrationsDir: path.join(scratch, "migrations") });
     db = new pg.Client({ connectionString: scratchUrl });
     await db.connect();
@@ -65,7 +65,7 @@ describe(`upgrading a database with ${MIGRATION}`, () => {
         (2, '2026-12-01T01:00:00Z', '2026-12-01T02:00:00Z', 'failed', 0, 0, 0, 0, 'AuthFailure.SignatureFailure: ...', now())`);
     await db.query(`INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (1, '2026-12-01T02:00:00Z'), (2, '2026-12-01T01:00:00Z')`);
 
-    expect(await applyPendingMigrations(scratchUrl)).toEqual([MIGRATION]);
+    expect((await applyPendingMigrations(scratchUrl))[0]).toBe(MIGRATION);
 
     const rows = async (sql: string) => (await db.query(sql)).rows;
     // caller is bit 1, start_at bit 5; asr_url is the API's alone and has none

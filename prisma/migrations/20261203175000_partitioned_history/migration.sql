@@ -19,6 +19,11 @@ ALTER TABLE "push_inbox" ADD CONSTRAINT "push_inbox_pkey" PRIMARY KEY ("id", "re
 CREATE UNIQUE INDEX "push_inbox_push_uuid_received_at_key" ON "push_inbox"("push_uuid", "received_at");
 CREATE INDEX "push_inbox_status_received_at_idx" ON "push_inbox"("status", "received_at");
 CREATE INDEX "push_inbox_sdk_app_id_session_id_idx" ON "push_inbox"("sdk_app_id", "session_id");
+-- the admin list, newest first, by each of its filters, and the failed pushes counted by action (bench:history)
+CREATE INDEX "push_inbox_received_at_idx" ON "push_inbox"("received_at");
+CREATE INDEX "push_inbox_action_received_at_idx" ON "push_inbox"("action", "received_at");
+CREATE INDEX "push_inbox_sdk_app_id_received_at_idx" ON "push_inbox"("sdk_app_id", "received_at");
+CREATE INDEX "push_inbox_status_action_idx" ON "push_inbox"("status", "action");
 CREATE TABLE "push_inbox_default" PARTITION OF "push_inbox" DEFAULT;
 
 CREATE TABLE "push_keys" (
@@ -42,6 +47,8 @@ ALTER TABLE "tel_cdr_records" ADD CONSTRAINT "tel_cdr_records_pkey" PRIMARY KEY 
 CREATE UNIQUE INDEX "tel_cdr_records_sdk_app_id_record_key_first_seen_at_key" ON "tel_cdr_records"("sdk_app_id", "record_key", "first_seen_at");
 CREATE INDEX "tel_cdr_records_status_last_seen_at_idx" ON "tel_cdr_records"("status", "last_seen_at");
 CREATE INDEX "tel_cdr_records_sdk_app_id_session_id_idx" ON "tel_cdr_records"("sdk_app_id", "session_id");
+CREATE INDEX "tel_cdr_records_last_seen_at_idx" ON "tel_cdr_records"("last_seen_at");
+CREATE INDEX "tel_cdr_records_sdk_app_id_last_seen_at_idx" ON "tel_cdr_records"("sdk_app_id", "last_seen_at");
 CREATE TABLE "tel_cdr_records_default" PARTITION OF "tel_cdr_records" DEFAULT;
 
 CREATE TABLE "tel_cdr_record_keys" (
@@ -52,6 +59,10 @@ CREATE TABLE "tel_cdr_record_keys" (
     CONSTRAINT "tel_cdr_record_keys_pkey" PRIMARY KEY ("sdk_app_id","record_key")
 );
 CREATE INDEX "tel_cdr_record_keys_first_seen_at_idx" ON "tel_cdr_record_keys"("first_seen_at");
+
+-- the admin lists of failed tracks and of runs by status, newest first
+CREATE INDEX "recordings_mirror_status_updated_at_idx" ON "recordings"("mirror_status", "updated_at");
+CREATE INDEX "reconcile_runs_status_id_idx" ON "reconcile_runs"("status", "id");
 
 -- the rows and their keys: every row goes to the DEFAULT partition first, and the service (src/history) creates the
 -- month partitions at its start, moving each month's rows into its own partition
