@@ -21,9 +21,9 @@ CREATE INDEX "push_inbox_status_received_at_idx" ON "push_inbox"("status", "rece
 CREATE INDEX "push_inbox_sdk_app_id_session_id_idx" ON "push_inbox"("sdk_app_id", "session_id");
 -- the admin list, newest first, by each of its filters, and the failed pushes counted by action (bench:history)
 CREATE INDEX "push_inbox_received_at_idx" ON "push_inbox"("received_at");
-CREATE INDEX "push_inbox_action_received_at_idx" ON "push_inbox"("action", "received_at");
 CREATE INDEX "push_inbox_sdk_app_id_received_at_idx" ON "push_inbox"("sdk_app_id", "received_at");
-CREATE INDEX "push_inbox_status_action_idx" ON "push_inbox"("status", "action");
+CREATE INDEX "push_inbox_status_sdk_app_id_received_at_idx" ON "push_inbox"("status", "sdk_app_id", "received_at");
+CREATE INDEX "push_inbox_status_action_received_at_idx" ON "push_inbox"("status", "action", "received_at");
 CREATE TABLE "push_inbox_default" PARTITION OF "push_inbox" DEFAULT;
 
 CREATE TABLE "push_keys" (
