@@ -49,7 +49,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const { prisma } = database;
-  const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+  const jobs = createJobQueues({ redisUrl: config.REDIS_URL, cluster: config.REDIS_CLUSTER, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
   if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");

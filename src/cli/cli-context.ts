@@ -57,7 +57,7 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
   });
 
   const jobs = once(async () => {
-    jobQueues = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+    jobQueues = createJobQueues({ redisUrl: config.REDIS_URL, cluster: config.REDIS_CLUSTER, prefix: config.QUEUE_PREFIX, logger });
     const probe = jobQueues.ping();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -75,6 +75,8 @@ const configSchema = z
     MIGRATE_ON_START: booleanFlag.default(true),
 
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+    // REDIS_URL then names one node of a Redis Cluster
+    REDIS_CLUSTER: booleanFlag.default(false),
     // a hash tag keeps every key of a queue in one Redis Cluster slot
     QUEUE_PREFIX: z.string().min(1).default("{tccc}"),
 
@@ -173,6 +175,9 @@ const configSchema = z
         if (condition && config[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: `required when ${reason}` });
       }
     };
+    if (config.REDIS_CLUSTER && !/^\{[^{}]+\}/.test(config.QUEUE_PREFIX)) {
+      ctx.addIssue({ code: "custom", path: ["QUEUE_PREFIX"], message: "must start with a hash tag such as {tccc} when REDIS_CLUSTER=true (a queue's keys must share one slot)" });
+    }
     requireWhen(config.PUSH_AUTH === "basic", "PUSH_AUTH=basic", ["PUSH_BASIC_USER", "PUSH_BASIC_PASSWORD"]);
     requireWhen(config.PUSH_AUTH === "oauth2", "PUSH_AUTH=oauth2", ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_SECRET"]);
     const reconciling = config.TCCC_SDK_APP_IDS !== undefined || config.TCCC_SECRET_ID !== undefined || config.TCCC_SECRET_KEY !== undefined;

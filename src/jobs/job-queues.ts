@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type JobsOptions } from "bullmq";
-import IORedis, { type Redis } from "ioredis";
 import type { z } from "zod";
 import type { Logger } from "../logging/logger";
 import type { JobDefinition } from "./job-definition";
+import { connectRedis, primaryNodes, type RedisConnection } from "./redis-connection";
 
 const REDECLARE_ATTEMPTS = 30;
 const REDECLARE_PAUSE_MS = 1000;
 
 export interface JobQueuesOptions {
   redisUrl: string;
+  /** REDIS_CLUSTER: redisUrl names a node of a Redis Cluster. */
+  cluster?: boolean;
   prefix: string;
   logger: Logger;
 }
@@ -21,7 +23,8 @@ export interface JobQueuesOptions {
 export function createJobQueues(options: JobQueuesOptions) {
   const { logger, prefix } = options;
   // producers: give up on a command quickly rather than hold an HTTP answer while Redis is away
-  const producerConnection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const connect = (redisOptions: { maxRetriesPerRequest: number | null }) => connectRedis(options.redisUrl, options.cluster ?? false, redisOptions);
+  const producerConnection = connect({ maxRetriesPerRequest: 1 });
   producerConnection.on("error", (error) => warnThrottled("producer", { err: error }, "Redis connection error"));
   // while Redis is down every reconnect attempt fails: one line per source and interval is enough
   const lastWarned = new Map<string, number>();
@@ -33,7 +36,7 @@ export function createJobQueues(options: JobQueuesOptions) {
   };
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
-  const workerConnections: Redis[] = [];
+  const workerConnections: RedisConnection[] = [];
 
   // Job schedulers live in Redis alone: a Redis that comes back empty (restarted without persistence, failed over,
   // flushed) has lost them, and the sweeps they fire would stop until the next deploy. Their owners register how to
@@ -109,7 +112,7 @@ export function createJobQueues(options: JobQueuesOptions) {
     },
 
     startWorker(definition: JobDefinition) {
-      const connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
+      const connection = connect({ maxRetriesPerRequest: null });
       connection.on("error", (error) => warnThrottled(`connection ${definition.id}`, { err: error }, "Redis connection error"));
       workerConnections.push(connection);
       const worker = new Worker(
@@ -135,8 +138,10 @@ export function createJobQueues(options: JobQueuesOptions) {
      */
     async discoverQueues(): Promise<string[]> {
       const globEscaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
-      for await (const keys of producerConnection.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
-        for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+      for (const node of primaryNodes(producerConnection)) {
+        for await (const keys of node.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
+          for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+        }
       }
       return [...queues.keys()].sort();
     },

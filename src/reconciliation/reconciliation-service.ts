@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import IORedis from "ioredis";
+import { connectRedis } from "../jobs/redis-connection";
 import { z } from "zod";
 import type { AppConfig } from "../config/env";
 import { defineJob } from "../jobs/job-definition";
@@ -82,7 +82,7 @@ export function createReconciliationService(deps: ReconciliationDependencies) {
       region: config.TCCC_API_REGION,
       timeoutSec: config.TCCC_API_TIMEOUT_SEC,
     });
-  const redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER, { maxRetriesPerRequest: 3 });
   redis.on("error", (error) => logger.debug({ err: error }, "reconciliation redis connection error"));
   const stopping = new AbortController();
   const active = new Set<Promise<unknown>>();
