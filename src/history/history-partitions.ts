@@ -40,6 +40,17 @@ const defaultPartition = (history: HistoryTable) => `${history.table}_default`;
 export const partitionName = (history: HistoryTable, month: Date) =>
   `${history.table}_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, "0")}`;
 
+/**
+ * Serializes the partition DDL of one table across processes (instances starting together, two workers' runs), for
+ * the rest of the transaction; then says whether the partition exists. DDL waits at most LOCK_TIMEOUT for other locks.
+ */
+async function lockAndCheckExists(tx: Sql, history: HistoryTable, partition: string): Promise<boolean> {
+  await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('history-partitions'), hashtext($1))`, history.table);
+  const [row] = await tx.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS exists`, partition);
+  return row?.exists ?? false;
+}
+
 /** The month partitions attached to the table, oldest first. */
 export async function listMonthPartitions(sql: Sql, history: HistoryTable): Promise<{ name: string; month: Date }[]> {
   const rows = await sql.$queryRawUnsafe<{ name: string }[]>(
@@ -64,10 +75,7 @@ export async function ensureMonthPartition(prisma: Database, history: HistoryTab
   const name = partitionName(history, month);
   const [from, to] = [month.toISOString(), addMonths(month, 1).toISOString()];
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('history-partitions'), hashtext($1))`, history.table);
-    const [exists] = await tx.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS exists`, name);
-    if (exists?.exists) return { created: false, movedRows: 0 };
+    if (await lockAndCheckExists(tx, history, name)) return { created: false, movedRows: 0 };
     await tx.$executeRawUnsafe(`CREATE TABLE ${name} (LIKE ${history.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
     // no insert may reach the DEFAULT partition for this month between the move and the attach
     await tx.$executeRawUnsafe(`LOCK TABLE ${defaultPartition(history)} IN EXCLUSIVE MODE`);
@@ -132,13 +140,15 @@ export async function applyRetention(
     // counted before the lock is taken: nothing is added to a month that is over, and counting a month takes seconds
     const [counted] = await prisma.$queryRawUnsafe<{ rows: bigint }[]>(`SELECT count(*) AS rows FROM ${name}`);
     const keptRows = await prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      // another worker's run may have dropped it meanwhile
+      if (!(await lockAndCheckExists(tx, history, name))) return undefined;
       await tx.$executeRawUnsafe(`ALTER TABLE ${history.table} DETACH PARTITION ${name}`);
       // no partition covers the month any more: the kept rows land in the DEFAULT one
       const kept = await tx.$executeRawUnsafe(`INSERT INTO ${history.table} SELECT * FROM ${name} WHERE ${KEPT_ROWS}`);
       await tx.$executeRawUnsafe(`DROP TABLE ${name}`);
       return kept;
     });
+    if (keptRows === undefined) continue;
     const droppedRows = Number(counted?.rows ?? 0) - keptRows;
     outcome.droppedPartitions.push(name);
     outcome.droppedRows += droppedRows;
