@@ -31,6 +31,11 @@ const KEPT_ROWS = "status = 'failed'";
 /** Months created ahead of the current one, so that a month never starts without its partition. */
 export const MONTHS_AHEAD = 2;
 const KEY_DELETE_BATCH = 10_000;
+/**
+ * Moving a month out of the DEFAULT partition (after the upgrade to partitions: millions of rows) takes minutes, far
+ * beyond an interactive transaction's default 5 s.
+ */
+const DDL_TRANSACTION = { maxWait: 10_000, timeout: 3_600_000 } as const;
 /** DDL on the parent waits at most this long for queries in flight, rather than hold every push up behind it. */
 const LOCK_TIMEOUT = "5s";
 
@@ -88,7 +93,7 @@ export async function ensureMonthPartition(prisma: Database, history: HistoryTab
     // attaching builds the table's indexes from the partitioned ones
     await tx.$executeRawUnsafe(`ALTER TABLE ${history.table} ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
     return { created: true, movedRows };
-  });
+  }, DDL_TRANSACTION);
 }
 
 /**
@@ -106,7 +111,7 @@ export async function ensurePartitions(prisma: Database, history: HistoryTable, 
   const current = monthStart(now);
   const months = [...stranded.map((row) => row.month), ...Array.from({ length: MONTHS_AHEAD + 1 }, (_, index) => addMonths(current, index))];
   const created: string[] = [];
-  for (const month of [...new Set(months.map((month) => month.getTime()))].sort().map((time) => new Date(time))) {
+  for (const month of [...new Set(months.map((month) => month.getTime()))].sort((a, b) => a - b).map((time) => new Date(time))) {
     const result = await ensureMonthPartition(prisma, history, month);
     if (!result.created) continue;
     created.push(partitionName(history, month));
@@ -147,7 +152,7 @@ export async function applyRetention(
       const kept = await tx.$executeRawUnsafe(`INSERT INTO ${history.table} SELECT * FROM ${name} WHERE ${KEPT_ROWS}`);
       await tx.$executeRawUnsafe(`DROP TABLE ${name}`);
       return kept;
-    });
+    }, DDL_TRANSACTION);
     if (keptRows === undefined) continue;
     const droppedRows = Number(counted?.rows ?? 0) - keptRows;
     outcome.droppedPartitions.push(name);
