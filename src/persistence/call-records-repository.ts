@@ -1,4 +1,4 @@
-import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "./call-records";
+import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "../tccc/call-records";
 import type { Sql } from "./database";
 import { recordsetColumns, snakeCase, toJsonRows } from "./sql-json";
 

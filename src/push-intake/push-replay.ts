@@ -3,7 +3,7 @@ import { saveCallRecords } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database } from "../persistence/database";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
-import { interpretPush } from "./interpret-push";
+import { interpretPush } from "../tccc/interpret";
 
 export interface ReplayOutcome {
   pushUuid: string;

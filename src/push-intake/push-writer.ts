@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CallRecords } from "../persistence/call-records";
+import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, isDatabaseUnavailable, postgresErrorCode, type Database } from "../persistence/database";
 import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";

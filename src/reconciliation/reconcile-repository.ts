@@ -1,4 +1,4 @@
-import type { SessionRow } from "../persistence/call-records";
+import type { SessionRow } from "../tccc/call-records";
 import type { Database, Sql } from "../persistence/database";
 import { toJsonRows } from "../persistence/sql-json";
 import type { TimeWindow } from "./windows";

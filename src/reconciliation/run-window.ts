@@ -5,7 +5,8 @@ import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRu
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
 import { TelCdrApiError } from "./tel-cdr-errors";
-import { describeFailedRecord, interpretTelCdrPage, saveTelCdrs, type TelCdrInterpretation } from "./tel-cdr-records";
+import { describeFailedRecord, interpretTelCdrPage, type TelCdrInterpretation } from "../tccc/interpret";
+import { saveTelCdrs } from "./tel-cdr-records";
 import type { TimeWindow } from "./windows";
 
 export interface WindowRunDependencies {

@@ -1,50 +1,13 @@
-import { createHash } from "node:crypto";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { NotFoundError } from "../errors/app-errors";
-import { telCdrToCallRecords, type CallRecords } from "../persistence/call-records";
 import { saveCallRecords, sessionKey, type SessionOutcome } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database, type Sql } from "../persistence/database";
-import { stringifyJson, toJsonRows } from "../persistence/sql-json";
-import { describeIssues } from "../tccc/fields";
-import { telCdrInfoSchema } from "../tccc/tel-cdr-info";
+import { toJsonRows } from "../persistence/sql-json";
+import { interpretTelCdr, type TelCdrInterpretation } from "../tccc/interpret";
 
 /**
  * DescribeTelCdr records, kept raw in tel_cdr_records as pushes are in push_inbox (one row per application and
  * SessionId, the latest body), and merged into the call tables under the application the request named.
  */
-
-export type TelCdrInterpretation =
-  | { ok: true; recordKey: string; sessionId: string; body: unknown; records: CallRecords }
-  | { ok: false; recordKey: string; sessionId?: string; body: unknown; error: string };
-
-/** A record the API sends twice is one row; one without a usable SessionId is known by its content. */
-function readableSessionId(record: unknown): string | undefined {
-  const value = record && typeof record === "object" ? (record as Record<string, unknown>).SessionId : undefined;
-  return typeof value === "string" && value !== "" ? value : typeof value === "number" ? String(value) : undefined;
-}
-
-export function interpretTelCdr(sdkAppId: bigint, record: unknown): TelCdrInterpretation {
-  const parsed = telCdrInfoSchema.safeParse(record);
-  if (parsed.success) return { ok: true, recordKey: parsed.data.SessionId, sessionId: parsed.data.SessionId, body: record, records: telCdrToCallRecords(sdkAppId, parsed.data) };
-  const sessionId = readableSessionId(record);
-  const recordKey = sessionId ?? `sha256:${createHash("sha256").update(stringifyJson(record ?? null)).digest("hex")}`;
-  return { ok: false, recordKey, sessionId, body: record ?? null, error: describeIssues(parsed.error) };
-}
-
-const PARSE_SLICE = 10;
-
-/** Parses a page; yields now and then, since a page takes ~20 ms and requests granted meanwhile must go out on time. */
-export async function interpretTelCdrPage(sdkAppId: bigint, records: unknown[]): Promise<TelCdrInterpretation[]> {
-  const interpreted: TelCdrInterpretation[] = [];
-  for (const [index, record] of records.entries()) {
-    if (index % PARSE_SLICE === PARSE_SLICE - 1) await yieldToEventLoop();
-    interpreted.push(interpretTelCdr(sdkAppId, record));
-  }
-  return interpreted;
-}
-
-/** What a failed record's `error` on the run says about it. */
-export const describeFailedRecord = (record: Extract<TelCdrInterpretation, { ok: false }>) => `${record.sessionId ?? "(no SessionId)"}: ${record.error}`;
 
 export interface SavedTelCdrs {
   /** Per record, in the order given: what it did to its call, or `failed` when it could not be read. */

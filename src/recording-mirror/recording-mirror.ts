@@ -6,7 +6,7 @@ import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Sql } from "../persistence/database";
-import { findTracksToSweep } from "./mirror-repository";
+import { findTracksToSweep } from "../persistence/recordings-repository";
 import { MIRROR_LEASE_MS, mirrorTrack } from "./mirror-track";
 import { createStorage } from "./storage/create-storage";
 

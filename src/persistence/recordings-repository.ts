@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../generated/prisma/client";
-import type { Sql } from "../persistence/database";
-import type { TrackIdentity } from "./object-key";
+import type { TrackIdentity } from "../recording-mirror/object-key";
+import type { Sql } from "./database";
 
 /**
- * The mirror's state lives on the recordings row. A worker claims a pending track by taking a lease (one UPDATE, so
+ * The recordings table, but for its merge-upsert (call-records-repository.ts, which writes a call's three tables
+ * together). The mirror's state lives on the recordings row. A worker claims a pending track by taking a lease (one UPDATE, so
  * two workers can never both hold it) and every later write names the lease it holds: a worker whose lease passed
  * and was taken over cannot overwrite what the new holder writes.
  */
@@ -132,4 +133,31 @@ export async function requeueTrack(sql: Sql, id: bigint): Promise<RequeueResult>
     SELECT EXISTS (SELECT 1 FROM requeued) AS requeued FROM target`;
   if (!row) return "not-found";
   return row.requeued ? "queued" : "in-progress";
+}
+
+export interface FailedRecording {
+  id: bigint;
+  sdkAppId: bigint;
+  sessionId: string;
+  kind: string;
+  recordId: string | null;
+  recordedAt: Date | null;
+  attempts: number;
+  error: string | null;
+  updatedAt: Date;
+}
+
+/** Tracks whose mirror failed, the most recently failed first. */
+export async function listFailedRecordings(sql: Sql, limit: number): Promise<FailedRecording[]> {
+  return sql.$queryRaw<FailedRecording[]>`
+    SELECT id, sdk_app_id AS "sdkAppId", session_id AS "sessionId", kind, record_id AS "recordId", recorded_at AS "recordedAt",
+           mirror_attempts AS attempts, mirror_error AS error, updated_at AS "updatedAt"
+      FROM recordings WHERE mirror_status = 'failed' ORDER BY updated_at DESC LIMIT ${limit}`;
+}
+
+/** The next ids of failed tracks after `afterId`, in id order: a page of a walk over all of them. */
+export async function failedRecordingIdsAfter(sql: Sql, afterId: bigint, limit: number): Promise<bigint[]> {
+  const rows = await sql.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM recordings WHERE mirror_status = 'failed' AND id > ${afterId} ORDER BY id ASC LIMIT ${limit}`;
+  return rows.map((row) => row.id);
 }
