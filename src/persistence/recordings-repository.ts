@@ -161,3 +161,73 @@ export async function failedRecordingIdsAfter(sql: Sql, afterId: bigint, limit: 
     SELECT id FROM recordings WHERE mirror_status = 'failed' AND id > ${afterId} ORDER BY id ASC LIMIT ${limit}`;
   return rows.map((row) => row.id);
 }
+
+/** What the mirror still owes (pending) or gave up on (failed), of every application or of one. */
+export async function mirrorBacklog(sql: Sql, sdkAppId: bigint | null): Promise<{ pending: number; failed: number; oldest_pending_at: Date | null }> {
+  const [row] = await sql.$queryRaw<{ pending: number; failed: number; oldest_pending_at: Date | null }[]>`
+    SELECT count(*) FILTER (WHERE mirror_status = 'pending')::int AS pending,
+           count(*) FILTER (WHERE mirror_status = 'failed')::int AS failed,
+           min(created_at) FILTER (WHERE mirror_status = 'pending') AS oldest_pending_at
+    FROM recordings
+    WHERE mirror_status IN ('pending', 'failed') AND (${sdkAppId}::bigint IS NULL OR sdk_app_id = ${sdkAppId}::bigint)`;
+  return row ?? { pending: 0, failed: 0, oldest_pending_at: null };
+}
+
+/** Rows `verify` checks: mirrored ones, of one application or all, mirrored since a date or ever. */
+export interface VerifySelection {
+  sdkAppId?: bigint;
+  since?: Date;
+}
+
+export interface RecordingToVerify {
+  id: bigint;
+  sdk_app_id: bigint;
+  session_id: string;
+  mirror_status: string;
+  storage_key: string;
+  size_bytes: bigint;
+  sha256: string;
+}
+
+const VERIFY_ROWS_PER_PAGE = 500;
+
+function verifyFilters(options: VerifySelection): Prisma.Sql {
+  const filters = [Prisma.sql`storage_key IS NOT NULL AND size_bytes IS NOT NULL AND sha256 IS NOT NULL`];
+  if (options.sdkAppId !== undefined) filters.push(Prisma.sql`sdk_app_id = ${options.sdkAppId}`);
+  if (options.since !== undefined) filters.push(Prisma.sql`mirrored_at >= ${options.since}`);
+  return Prisma.join(filters, " AND ");
+}
+
+export async function countRecordingsToVerify(sql: Sql, options: VerifySelection): Promise<number> {
+  const filters = verifyFilters(options);
+  const [row] = await sql.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM recordings WHERE ${filters}`;
+  return Number(row?.count ?? 0);
+}
+
+const ROW_COLUMNS = Prisma.sql`id, sdk_app_id, session_id, mirror_status, storage_key, size_bytes, sha256`;
+
+/** Every matching row, a page at a time, by id. */
+export async function* allRecordingsToVerify(sql: Sql, options: VerifySelection): AsyncGenerator<RecordingToVerify> {
+  const filters = verifyFilters(options);
+  let after = 0n;
+  for (;;) {
+    const page = await sql.$queryRaw<RecordingToVerify[]>`
+      SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} AND id > ${after} ORDER BY id LIMIT ${VERIFY_ROWS_PER_PAGE}`;
+    yield* page;
+    const last = page.at(-1);
+    if (!last || page.length < VERIFY_ROWS_PER_PAGE) return;
+    after = last.id;
+  }
+}
+
+export async function* sampledRecordingsToVerify(sql: Sql, options: VerifySelection, size: number): AsyncGenerator<RecordingToVerify> {
+  const filters = verifyFilters(options);
+  yield* await sql.$queryRaw<RecordingToVerify[]>`SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} ORDER BY random() LIMIT ${size}`;
+}
+
+/** Which of these storage keys some row points to. */
+export async function referencedStorageKeys(sql: Sql, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await sql.$queryRaw<{ storage_key: string }[]>`SELECT DISTINCT storage_key FROM recordings WHERE storage_key = ANY(${keys}::text[])`;
+  return new Set(rows.map((row) => row.storage_key));
+}

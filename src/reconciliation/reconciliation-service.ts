@@ -7,7 +7,7 @@ import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
 import { createRedisRateLimiter } from "./rate-limiter";
-import { queueRun, readWatermark, runsForWindows, type RunRow } from "./reconcile-repository";
+import { queueRun, readWatermark, runsForWindows, type RunRow } from "../persistence/reconcile-runs-repository";
 import { withRedisLock } from "./redis-lock";
 import { runWindow, type WindowRunDependencies, type WindowRunResult } from "./run-window";
 import { createTelCdrApi, type TelCdrApi } from "./tel-cdr-api";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/logger";
 import { TRANSACTION_OPTIONS, postgresErrorCode, type Database } from "../persistence/database";
-import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "./reconcile-repository";
+import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "../persistence/reconcile-runs-repository";
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
 import { TelCdrApiError } from "./tel-cdr-errors";

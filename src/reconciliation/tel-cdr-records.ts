@@ -1,7 +1,13 @@
 import { NotFoundError } from "../errors/app-errors";
 import { saveCallRecords, sessionKey, type SessionOutcome } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database, type Sql } from "../persistence/database";
-import { toJsonRows } from "../persistence/sql-json";
+import {
+  lockTelCdrRecord,
+  recordTelCdrReplay,
+  upsertTelCdrRecords,
+  type RawTelCdrRecord,
+  type TelCdrRecordStatus,
+} from "../persistence/tel-cdr-records-repository";
 import { interpretTelCdr, type TelCdrInterpretation } from "../tccc/interpret";
 
 /**
@@ -16,14 +22,6 @@ export interface SavedTelCdrs {
   recordingIdsToMirror: bigint[];
 }
 
-const UPSERT_RAW_SQL = `
-  INSERT INTO tel_cdr_records AS t (sdk_app_id, record_key, session_id, body, status, error, last_run_id)
-  SELECT $1::bigint, r."recordKey", r."sessionId", r.body, r.status, r.error, $2::bigint
-  FROM json_to_recordset($3::json) AS r("recordKey" text, "sessionId" text, body jsonb, status text, error text)
-  ON CONFLICT (sdk_app_id, record_key) DO UPDATE
-    SET body = EXCLUDED.body, session_id = EXCLUDED.session_id, status = EXCLUDED.status, error = EXCLUDED.error,
-        last_seen_at = now(), last_run_id = EXCLUDED.last_run_id`;
-
 /**
  * Stores interpreted records in the caller's transaction: each raw body (the latest listing wins) and the rows of
  * those that could be read, with the same merge rules as pushes.
@@ -34,11 +32,10 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
 
   const latestByKey = new Map<string, TelCdrInterpretation>();
   for (const record of interpreted) latestByKey.set(record.recordKey, record);
-  const raw = [...latestByKey.values()]
-    .sort((a, b) => (a.recordKey < b.recordKey ? -1 : a.recordKey > b.recordKey ? 1 : 0))
-    .map((record) => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }));
-  // toJsonRows, not JSON.stringify: a record may nest deeper than JSON.stringify's recursion goes
-  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, toJsonRows(raw));
+  const raw = [...latestByKey.values()].map(
+    (record): RawTelCdrRecord => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }),
+  );
+  await upsertTelCdrRecords(sql, sdkAppId, runId, raw);
 
   // a call listed twice counts once for what it changed; its other listings changed nothing more
   const counted = new Set<string>();
@@ -55,8 +52,6 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
   return { outcomes, createdSessions, recordingIdsToMirror: saved.recordingIdsToMirror };
 }
 
-export type TelCdrRecordStatus = "processed" | "failed";
-
 export interface TelCdrReplayOutcome {
   id: bigint;
   status: TelCdrRecordStatus;
@@ -70,16 +65,13 @@ export interface TelCdrReplayOutcome {
  */
 export async function replayTelCdrRecord(prisma: Database, id: bigint): Promise<TelCdrReplayOutcome> {
   return prisma.$transaction(async (tx) => {
-    const [stored] = await tx.$queryRaw<{ sdk_app_id: bigint; body: string }[]>`
-      SELECT sdk_app_id, body::text AS body FROM tel_cdr_records WHERE id = ${id} FOR UPDATE`;
+    const stored = await lockTelCdrRecord(tx, id);
     if (!stored) throw new NotFoundError(`no DescribeTelCdr record with id ${id}`);
     const interpretation = interpretTelCdr(stored.sdk_app_id, JSON.parse(stored.body));
     const saved = interpretation.ok ? await saveCallRecords(tx, interpretation.records, "reconcile") : undefined;
     const status: TelCdrRecordStatus = interpretation.ok ? "processed" : "failed";
     const error = interpretation.ok ? null : interpretation.error;
-    await tx.$executeRaw`
-      UPDATE tel_cdr_records SET status = ${status}, error = ${error}, replay_count = replay_count + 1, last_replayed_at = now()
-      WHERE id = ${id}`;
+    await recordTelCdrReplay(tx, id, { status, error });
     return { id, status, error, recordingIdsToMirror: saved?.recordingIdsToMirror ?? [] };
   }, TRANSACTION_OPTIONS);
 }
