@@ -1,29 +1,31 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Queue, Worker, type JobsOptions } from "bullmq";
-import IORedis, { type Redis } from "ioredis";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { Queue, Worker, type Job, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import type { Logger } from "../logging/logger";
-import type { JobDefinition } from "./job-definition";
+import type { RedisConnections } from "../redis/redis-connections";
+import type { JobDefinition, JobSettings } from "./job-definition";
 
 const REDECLARE_ATTEMPTS = 30;
 const REDECLARE_PAUSE_MS = 1000;
 
 export interface JobQueuesOptions {
-  redisUrl: string;
+  redis: RedisConnections;
   prefix: string;
   logger: Logger;
 }
 
 /**
- * The one wrapper around BullMQ. Redis only moves work: every job can be re-derived from PostgreSQL, so producers
+ * The one module that touches BullMQ's Queue and Worker: it enqueues, schedules, counts and runs jobs, and hands the
+ * board its adapters, never a raw Queue. Redis only moves work: every job can be re-derived from PostgreSQL, so producers
  * fail fast when Redis is down (the caller logs and a sweep re-queues later) instead of stalling a request.
  */
 export function createJobQueues(options: JobQueuesOptions) {
   const { logger, prefix } = options;
-  // producers: give up on a command quickly rather than hold an HTTP answer while Redis is away
-  const producerConnection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-  producerConnection.on("error", (error) => warnThrottled("producer", { err: error }, "Redis connection error"));
-  // while Redis is down every reconnect attempt fails: one line per source and interval is enough
+  // one connection for every queue of the process: BullMQ shares it for non-blocking commands
+  const producerConnection: Redis = options.redis.open("producer");
+  // while Redis is down every worker's reconnect attempt fails: one line per worker and interval is enough
   const lastWarned = new Map<string, number>();
   const warnThrottled = (source: string, context: object, message: string) => {
     const now = Date.now();
@@ -77,9 +79,8 @@ export function createJobQueues(options: JobQueuesOptions) {
 
   return {
     prefix,
-    queue: queueFor,
 
-    async enqueue<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, opts: { jobKey?: string } & JobsOptions = {}) {
+    async enqueue<S extends z.ZodType>(definition: JobDefinition<S, never>, payload: z.input<S>, opts: { jobKey?: string } & JobsOptions = {}) {
       const data = definition.payload.parse(payload) as unknown;
       const { jobKey, ...jobOptions } = opts;
       return queueFor(definition.id).add(definition.id, data, {
@@ -93,7 +94,7 @@ export function createJobQueues(options: JobQueuesOptions) {
     },
 
     /** Idempotent: one scheduler per id, re-declared at every start by the process that owns scheduling. */
-    async schedule<S extends z.ZodType>(definition: JobDefinition<S>, schedulerId: string, everyMs: number, payload: z.input<S>) {
+    async schedule<S extends z.ZodType>(definition: JobDefinition<S, never>, schedulerId: string, everyMs: number, payload: z.input<S>) {
       const data = definition.payload.parse(payload) as unknown;
       await queueFor(definition.id).upsertJobScheduler(safeJobId(schedulerId), { every: everyMs }, {
         name: definition.id,
@@ -108,17 +109,19 @@ export function createJobQueues(options: JobQueuesOptions) {
       schedules.push({ name, declare });
     },
 
-    startWorker(definition: JobDefinition) {
-      const connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
-      connection.on("error", (error) => warnThrottled(`connection ${definition.id}`, { err: error }, "Redis connection error"));
+    /** Runs the definition's jobs in this process, with the handler its factory makes of `deps`. */
+    startWorker<S extends z.ZodType, Deps>(definition: JobDefinition<S, Deps>, deps: Deps, settings: Pick<JobSettings, "concurrency"> = {}) {
+      const handle = definition.createHandler(deps);
+      // a worker's own connection, and BullMQ duplicates it for its blocking reads: two per worker
+      const connection = options.redis.open("worker", `worker:${definition.id}`);
       workerConnections.push(connection);
       const worker = new Worker(
         definition.id,
         async (job) => {
           const jobLogger = logger.child({ queue: definition.id, jobId: job.id });
-          return definition.handle(definition.payload.parse(job.data), { job, logger: jobLogger });
+          return handle(definition.payload.parse(job.data), { job, logger: jobLogger });
         },
-        { connection, prefix, concurrency: definition.concurrency ?? 1, limiter: definition.limiter },
+        { connection, prefix, concurrency: settings.concurrency ?? definition.concurrency ?? 1, limiter: definition.limiter },
       );
       worker.on("failed", (job, error) => logger.warn({ err: error, queue: definition.id, jobId: job?.id }, "job failed"));
       worker.on("error", (error) => warnThrottled(`worker ${definition.id}`, { err: error, queue: definition.id }, "worker error (Redis unreachable?)"));
@@ -127,6 +130,14 @@ export function createJobQueues(options: JobQueuesOptions) {
     },
 
     ping: () => producerConnection.ping(),
+
+    /** How many workers, in any process, consume a queue. */
+    workerCount: (id: string) => queueFor(id).getWorkersCount(),
+
+    getJob: (queueId: string, jobId: string): Promise<Job | undefined> => queueFor(queueId).getJob(jobId),
+
+    /** The board's view of these queues. */
+    boardAdapters: (ids: string[]) => ids.map((id) => new BullMQAdapter(queueFor(id))),
 
     /**
      * Registers every queue that exists in Redis under this prefix, whichever process created it, so that depths()
@@ -170,10 +181,7 @@ export function createJobQueues(options: JobQueuesOptions) {
       // a worker waiting for Redis never settles its close(); the connections are cut below either way
       if ((await Promise.race([graceful, timedOut])) === "timeout") logger.warn({ timeoutMs }, "queues did not close in time; disconnecting");
       clearTimeout(timer);
-      for (const connection of [...workerConnections, producerConnection]) {
-        if (connection.status === "ready") await connection.quit().catch(() => connection.disconnect());
-        else connection.disconnect();
-      }
+      for (const connection of [...workerConnections, producerConnection]) await options.redis.close(connection);
     },
   };
 }
