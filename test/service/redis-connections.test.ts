@@ -23,7 +23,8 @@ describe("Redis connections per process", () => {
       .sort();
   }
 
-  const everything = { MIRROR_ENABLED: "true", TCCC_SECRET_ID: "AKIDconnectionCount000000000000", TCCC_SECRET_KEY: "not-used-no-app-is-scheduled" };
+  // the mirror and its sweep on (the sweep takes no row younger than a day: other files' rows are not its business)
+  const everything = { MIRROR_ENABLED: "true", MIRROR_SWEEP_MIN_AGE_MS: "86400000", TCCC_SECRET_ID: "AKIDconnectionCount000000000000", TCCC_SECRET_KEY: "not-used-no-app-is-scheduled" };
 
   it("ROLE=api: the producer, and reconciliation's command connection for backfills", async () => {
     const prefix = `{tccc-conn-${randomUUID().slice(0, 8)}}`;
