@@ -37,12 +37,11 @@ export async function maintainHistory(deps: HistoryMaintenanceDependencies, opti
 export const HISTORY_MAINTENANCE_SCHEDULER = "history-maintenance";
 
 /** Runs maintainHistory every HISTORY_MAINTENANCE_INTERVAL_SEC, in whichever worker takes the job. */
-export function historyMaintenanceJob(deps: HistoryMaintenanceDependencies) {
-  return defineJob({
-    id: "history-maintenance",
-    payload: z.object({}),
-    async handle() {
+export const historyMaintenanceJob = defineJob({
+  id: "history-maintenance",
+  payload: z.object({}),
+  createHandler: (deps: HistoryMaintenanceDependencies) =>
+    async function maintainHistoryJob() {
       return maintainHistory(deps);
     },
-  });
-}
+});

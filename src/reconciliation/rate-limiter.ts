@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RedisConnection } from "../jobs/redis-connection";
+import type { RedisConnection } from "../redis/redis-connections";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**

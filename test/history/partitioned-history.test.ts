@@ -4,7 +4,8 @@ import { createLogger } from "../../src/logging/logger";
 import { createMetrics } from "../../src/observability/metrics";
 import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
 import { insertPushesOrCountDuplicates, type NewPush } from "../../src/persistence/push-inbox-repository";
-import { interpretTelCdrPage, saveTelCdrs } from "../../src/reconciliation/tel-cdr-records";
+import { saveTelCdrs } from "../../src/reconciliation/tel-cdr-records";
+import { interpretTelCdrPage } from "../../src/tccc/interpret";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { uniqueSdkAppId } from "../support/test-service";
 
