@@ -7,6 +7,7 @@ import { createReconcileAdminService } from "./admin/reconcile-admin-service";
 import { createRecordingAdminService } from "./admin/recording-admin-service";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
+import { applyAnalyticsSettings } from "./analytics/analytics-settings";
 import type { AppConfig } from "./config/env";
 import { errorReason, StartupError } from "./errors/startup-error";
 import { createApp } from "./http/app";
@@ -48,6 +49,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const { prisma } = database;
+  await applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger);
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
