@@ -1,6 +1,6 @@
 import { sampleRecord, sampleVoicemail } from "../support/payloads";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
-import { craftedCdr, type CraftedCall } from "./crafted-calls";
+import { craftedCdr, viewRows, type CraftedCall } from "./crafted-calls";
 
 const SALES: [number, string] = [501, "Sales"];
 const SUPPORT: [number, string] = [502, "Support"];
@@ -81,14 +81,7 @@ describe("the analysts' views, over crafted calls pushed through the HTTP endpoi
   });
   afterAll(() => service.stop());
 
-  /** Rows as JSON, the way an analyst's tool sees them: numbers as numbers, days as dates. */
-  async function rows(view: string, orderBy: string): Promise<Record<string, unknown>[]> {
-    const result = await service.database.prisma.$queryRawUnsafe<{ row: Record<string, unknown> }[]>(
-      `SELECT to_jsonb(v) - 'sdk_app_id' AS row FROM ${view} v WHERE sdk_app_id = $1 ORDER BY ${orderBy}`,
-      BigInt(appId),
-    );
-    return result.map(({ row }) => row);
-  }
+  const rows = (view: string, orderBy: string) => viewRows(service.database.prisma, view, appId, orderBy);
   async function facts(name: keyof typeof CALLS): Promise<Record<string, unknown>> {
     const [row] = (await rows("call_facts", "start_at")).filter((candidate) => candidate.session_id === sessionIds[name]);
     return row!;

@@ -1,3 +1,4 @@
+import type { Sql } from "../../src/persistence/database";
 import { sampleCdr } from "../support/payloads";
 
 /** Crafted calls for the analysts' views: times as ISO strings, anything left out is TCCC's 0 ("did not happen"). */
@@ -71,4 +72,13 @@ export function craftedCdr(appId: number, sessionId: string, call: CraftedCall):
       EndStatusString: leg.endStatus ?? "ok",
     })),
   });
+}
+
+/** A view's rows of one application as JSON, the way an analyst's tool sees them: numbers as numbers, days as dates. */
+export async function viewRows(sql: Sql, view: string, appId: number, orderBy: string): Promise<Record<string, unknown>[]> {
+  const result = await sql.$queryRawUnsafe<{ row: Record<string, unknown> }[]>(
+    `SELECT to_jsonb(v) - 'sdk_app_id' AS row FROM ${view} v WHERE sdk_app_id = $1 ORDER BY ${orderBy}`,
+    BigInt(appId),
+  );
+  return result.map(({ row }) => row);
 }

@@ -58,7 +58,8 @@ SELECT
     s."tel_city",
     s."tel_operator",
     s."start_at",
-    (s."start_at" AT TIME ZONE tz."zone")::date AS "start_date",
+    -- a subquery, so the zone is read once per query (an InitPlan), not once per row
+    (s."start_at" AT TIME ZONE (SELECT "analytics_time_zone"()))::date AS "start_date",
     (s."start_at" AT TIME ZONE 'UTC')::date AS "start_date_utc",
     s."queued_at",
     s."ring_at",
@@ -109,7 +110,6 @@ SELECT
     s."uui",
     s."source"
 FROM "call_sessions" s
-CROSS JOIN (SELECT "analytics_time_zone"() AS "zone") tz
 CROSS JOIN LATERAL (
     SELECT (s."accept_at" IS NOT NULL OR COALESCE(s."duration_sec", 0) > 0) AS "answered",
            -- outbound CDRs carry a QueuedSkillGroupId too (the agent's group, by the vendor's rule): only inbound calls queue
@@ -224,3 +224,112 @@ SELECT
 FROM "leg_facts" l
 WHERE l."agent_mail" IS NOT NULL AND l."start_date" IS NOT NULL
 GROUP BY l."sdk_app_id", l."start_date", l."agent_mail";
+
+-- One row per key pressed in the IVR (IVRKeyPressedEx, else the deprecated IVRKeyPressed), with its label and time.
+CREATE VIEW "ivr_key_presses" AS
+SELECT
+    f."sdk_app_id",
+    f."session_id",
+    f."start_date",
+    k."position",
+    k."key",
+    k."label",
+    k."pressed_at",
+    k."node_label",
+    k."original_content",
+    k."tts_prompt"
+FROM "call_facts" f
+JOIN "call_sessions" s ON s."sdk_app_id" = f."sdk_app_id" AND s."session_id" = f."session_id"
+CROSS JOIN LATERAL "key_press_entries"(s."ivr_key_pressed") k
+WHERE s."ivr_key_pressed" IS NOT NULL;
+
+-- One row per answer of the after-call satisfaction survey (PostIVRKeyPressedEx, else PostIVRKeyPressed), with the
+-- agent and group it rates.
+CREATE VIEW "survey_responses" AS
+SELECT
+    f."sdk_app_id",
+    f."session_id",
+    f."start_date",
+    f."direction",
+    f."agent_mail",
+    f."agent_user_id",
+    f."skill_group_id",
+    f."skill_group_name",
+    k."position",
+    k."key",
+    k."label",
+    (k."key" IS NOT NULL AND k."key" <> 'noInput') AS "responded",
+    k."pressed_at"
+FROM "call_facts" f
+JOIN "call_sessions" s ON s."sdk_app_id" = f."sdk_app_id" AND s."session_id" = f."session_id"
+CROSS JOIN LATERAL "key_press_entries"(s."post_ivr_key_pressed") k
+WHERE s."post_ivr_key_pressed" IS NOT NULL;
+
+-- One row per transfer: from a leg to the next leg of the call, who transferred to whom. A transfer whose target
+-- never got a leg (e.g. to an outside number) has no to_* values.
+CREATE VIEW "transfer_chains" AS
+SELECT
+    t."sdk_app_id",
+    t."session_id",
+    t."start_date",
+    t."from_sequence",
+    t."from_agent",
+    t."from_type",
+    t."transfer_to",
+    t."transfer_to_type",
+    COALESCE(t."to_start_at", t."from_ended_at") AS "transferred_at",
+    t."to_sequence",
+    t."to_agent",
+    t."to_type",
+    t."to_answered"
+FROM (
+    SELECT l."sdk_app_id", l."session_id", l."start_date",
+           l."sequence" AS "from_sequence", COALESCE(l."agent_mail", l."agent_phone") AS "from_agent", l."type" AS "from_type",
+           l."transfer_to", l."transfer_to_type", l."ended_at" AS "from_ended_at",
+           lead(l."sequence") OVER w AS "to_sequence",
+           lead(COALESCE(l."agent_mail", l."agent_phone")) OVER w AS "to_agent",
+           lead(l."type") OVER w AS "to_type",
+           lead(l."transfer_from") OVER w AS "to_transfer_from",
+           lead(l."start_at") OVER w AS "to_start_at",
+           lead(l."answered") OVER w AS "to_answered"
+    FROM "leg_facts" l
+    WINDOW w AS (PARTITION BY l."sdk_app_id", l."session_id" ORDER BY l."sequence")
+) t
+WHERE t."transfer_to" IS NOT NULL OR t."to_transfer_from" IS NOT NULL;
+
+-- Per application and local day of the calls: did everything arrive? One row per call, per track (voicemails
+-- included) and per push of a call, stacked and grouped once: a filter on sdk_app_id and day reaches every part.
+CREATE VIEW "daily_completeness" AS
+SELECT
+    u."sdk_app_id",
+    u."day",
+    (count(*) FILTER (WHERE u."part" = 'call'))::integer AS "calls",
+    (count(*) FILTER (WHERE u."part" = 'call' AND u."cdr_pushed"))::integer AS "calls_pushed",
+    (count(*) FILTER (WHERE u."part" = 'call' AND NOT u."cdr_pushed"))::integer AS "calls_reconciled_only",
+    (count(*) FILTER (WHERE u."part" = 'call' AND u."missing_tracks" > 0))::integer AS "calls_missing_tracks",
+    (count(*) FILTER (WHERE u."part" = 'track'))::integer AS "tracks",
+    (count(*) FILTER (WHERE u."mirror_status" = 'mirrored'))::integer AS "tracks_mirrored",
+    (count(*) FILTER (WHERE u."mirror_status" = 'pending'))::integer AS "tracks_pending",
+    (count(*) FILTER (WHERE u."mirror_status" = 'failed'))::integer AS "tracks_failed",
+    (count(*) FILTER (WHERE u."mirror_status" = 'skipped'))::integer AS "tracks_skipped",
+    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY u."push_to_stored_sec"))::numeric, 3) AS "push_to_stored_p50_sec",
+    round((percentile_cont(0.95) WITHIN GROUP (ORDER BY u."push_to_stored_sec"))::numeric, 3) AS "push_to_stored_p95_sec",
+    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY u."end_to_mirrored_sec"))::numeric, 1) AS "end_to_mirrored_p50_sec",
+    round((percentile_cont(0.95) WITHIN GROUP (ORDER BY u."end_to_mirrored_sec"))::numeric, 1) AS "end_to_mirrored_p95_sec"
+FROM (
+    SELECT f."sdk_app_id", f."start_date" AS "day", 'call' AS "part", f."cdr_pushed", f."missing_tracks",
+           NULL::text AS "mirror_status", NULL::numeric AS "push_to_stored_sec", NULL::numeric AS "end_to_mirrored_sec"
+    FROM "call_facts" f
+    UNION ALL
+    SELECT f."sdk_app_id", f."start_date", 'track', NULL, NULL,
+           r."mirror_status", NULL, EXTRACT(EPOCH FROM r."mirrored_at" - f."ended_at")
+    FROM "recordings" r
+    JOIN "call_facts" f ON f."sdk_app_id" = r."sdk_app_id" AND f."session_id" = r."session_id"
+    UNION ALL
+    SELECT f."sdk_app_id", f."start_date", 'push', NULL, NULL,
+           NULL, EXTRACT(EPOCH FROM i."processed_at" - i."received_at"), NULL
+    FROM "push_inbox" i
+    JOIN "call_facts" f ON f."sdk_app_id" = i."sdk_app_id" AND f."session_id" = i."session_id"
+) u
+WHERE u."day" IS NOT NULL
+GROUP BY u."sdk_app_id", u."day";
