@@ -1,9 +1,13 @@
 import { Router } from "express";
 import helmet from "helmet";
+import { analyticsPageRouter } from "../analytics/analytics-admin";
+import { createAnalyticsService } from "../analytics/analytics-service";
 import type { AppConfig } from "../config/env";
+import { PROJECT_ROOT } from "../config/project-root";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
+import { createStorage, type StorageConfig } from "../recording-mirror/storage/create-storage";
 import type { AdminAccess } from "./admin-auth";
 import { adminErrorHandler, adminNotFound } from "./admin-errors";
 import { adminApiRouter } from "./admin-router";
@@ -17,7 +21,7 @@ import type { replayPushesJob } from "./replay-pushes-job";
 import type { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
 
 export interface AdminSurfaceOptions {
-  config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC">;
+  config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC"> & StorageConfig;
   prisma: Database;
   logger: Logger;
   pushAdmin: PushAdminService;
@@ -77,8 +81,11 @@ export function adminSurface(options: AdminSurfaceOptions): Router {
       queueIds,
     }),
   );
+  // the call page links to mirrored objects: the storage is opened when one is first asked for
+  const analytics = createAnalyticsService({ sql: prisma, storage: () => createStorage(config, PROJECT_ROOT, logger) });
+  router.use(analyticsPageRouter(access, analytics));
   router.use(queueBoardRouter(access, jobs, queueIds));
-  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, replayJob: options.replayJob, replayTelCdrJob: options.replayTelCdrJob }));
+  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, replayJob: options.replayJob, replayTelCdrJob: options.replayTelCdrJob, analytics }));
   router.use("/admin", adminNotFound);
   router.use("/admin", adminErrorHandler(logger));
   return router;

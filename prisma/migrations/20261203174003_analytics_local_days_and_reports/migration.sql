@@ -7,6 +7,12 @@ CREATE TABLE "analytics_settings" (
     CONSTRAINT "analytics_settings_pkey" PRIMARY KEY ("singleton")
 );
 
+-- CreateIndex
+CREATE INDEX "call_sessions_session_id_idx" ON "call_sessions"("session_id");
+
+-- CreateIndex
+CREATE INDEX "recordings_session_id_idx" ON "recordings"("session_id");
+
 -- Hand-written from here on: Prisma does not model CHECK constraints, functions or views, and its diff ignores them.
 -- No semicolon may appear but at the end of a statement: @prisma/adapter-pg runs migration scripts split on every one.
 -- Definitions are in docs/data-dictionary.md, and test/analysts/ checks them on crafted calls.
