@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -6,6 +6,7 @@ import { applyPendingMigrations, defaultMigrationPaths } from "../../src/persist
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 const MIGRATION = "20261202190000_tel_cdr_records_and_precedence";
+const isMigration = (name: string) => /^\d{14}_/.test(name);
 
 /**
  * A database written by the version before this migration: rows whose values came from pushes do not say so, and
@@ -29,7 +30,9 @@ describe(`upgrading a database with ${MIGRATION}`, () => {
     // every migration before this one
     const paths = defaultMigrationPaths();
     scratch = await mkdtemp(path.join(tmpdir(), "upgrade-"));
-    await cp(paths.migrationsDir, path.join(scratch, "migrations"), { recursive: true, filter: (source) => !source.includes(MIGRATION) });
+    // (later ones may build on this one's columns: they are applied after it, as on a real upgrade)
+    const folder = (source: string) => path.relative(paths.migrationsDir, source).split(path.sep)[0] ?? "";
+    await cp(paths.migrationsDir, path.join(scratch, "migrations"), { recursive: true, filter: (source) => !isMigration(folder(source)) || folder(source) < MIGRATION });
     await applyPendingMigrations(scratchUrl, { schemaPath: paths.schemaPath, migrationsDir: path.join(scratch, "migrations") });
     db = new pg.Client({ connectionString: scratchUrl });
     await db.connect();
@@ -65,7 +68,9 @@ describe(`upgrading a database with ${MIGRATION}`, () => {
         (2, '2026-12-01T01:00:00Z', '2026-12-01T02:00:00Z', 'failed', 0, 0, 0, 0, 'AuthFailure.SignatureFailure: ...', now())`);
     await db.query(`INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (1, '2026-12-01T02:00:00Z'), (2, '2026-12-01T01:00:00Z')`);
 
-    expect(await applyPendingMigrations(scratchUrl)).toEqual([MIGRATION]);
+    const fromThisOneOn = (await readdir(defaultMigrationPaths().migrationsDir)).filter((name) => isMigration(name) && name >= MIGRATION).sort();
+    expect(await applyPendingMigrations(scratchUrl)).toEqual(fromThisOneOn);
+    expect(fromThisOneOn[0]).toBe(MIGRATION);
 
     const rows = async (sql: string) => (await db.query(sql)).rows;
     // caller is bit 1, start_at bit 5; asr_url is the API's alone and has none
