@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { craftedCdr } from "../analysts/crafted-calls";
+import { launchChromium } from "../support/browser";
 import { nowSec } from "../support/reconcile-fixture";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
 
 jest.setTimeout(60_000);
 
 const ADMIN_TOKEN = "admin-token-for-analytics-pages-01";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** The completeness charts and the call page as a person uses them, in headless Chromium. */
 describe("the admin's completeness report and call pages in a browser", () => {
@@ -21,9 +20,8 @@ describe("the admin's completeness report and call pages in a browser", () => {
   const iso = (unixSec: number) => new Date(unixSec * 1000).toISOString();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    browser = await launchChromium();
     service = await startTestService({ ADMIN_TOKEN });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
     for (const [sessionId, accepted] of [[first, true], [second, true], [unanswered, false]] as const) {
       const cdr = craftedCdr(appId, sessionId, { direction: 0, skillGroup: [501, "Sales"], start: iso(start), queued: iso(start + 5), accept: accepted ? iso(start + 10) : undefined, ended: iso(start + 70), endStatus: accepted ? "ok" : "waitingGiveUp" });
       cdr.Caller = caller;

@@ -8,6 +8,9 @@ import { answeredInboundCall } from "../support/tel-cdr-samples";
 import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
 import { craftedCdr } from "./crafted-calls";
 
+// each test runs the CLI as operators do, in child processes: slow on a loaded machine
+jest.setTimeout(60_000);
+
 const ADMIN_TOKEN = "admin-token-for-call-story-tests-01";
 const storageRoot = path.join(tmpdir(), `call-story-${process.pid}`);
 
@@ -105,9 +108,11 @@ describe("one call, everything we know: `cli call <SessionId>` and GET /admin/ca
 
     const missing = await fetch(`${context.service.url}/admin/calls/no-such-session`, auth);
     expect(missing.status).toBe(404);
+    await missing.arrayBuffer();
 
     const customer = calls[0]!.tracks.find((track) => track.record_id === `${sessionId}-customer`)!;
     const login = await fetch(`${context.service.url}/admin/login`, { method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: context.service.url }, body: `token=${ADMIN_TOKEN}` });
+    await login.arrayBuffer();
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const object = await fetch(`${context.service.url}/admin/ui/recordings/${customer.id}/object`, { headers: { Cookie: cookie } });
     expect(object.status).toBe(200);

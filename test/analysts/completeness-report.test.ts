@@ -5,6 +5,9 @@ import { answeredInboundCall } from "../support/tel-cdr-samples";
 import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
 import { craftedCdr, viewRows } from "./crafted-calls";
 
+// each test runs the CLI as operators do, in child processes: slow on a loaded machine
+jest.setTimeout(60_000);
+
 const ADMIN_TOKEN = "admin-token-for-report-tests-0123";
 
 /** The local day (Asia/Shanghai, the default ANALYTICS_TIME_ZONE) of a unix time. */
@@ -97,5 +100,6 @@ describe("the completeness report: per application and local day, did everything
     expect(await response.json()).toEqual({ days: [expect.objectContaining({ sdkAppId: String(appId), day, calls: 3, callsReconciledOnly: 1, tracksFailed: 1 })] });
     const reversed = await fetch(`${context.service.url}/admin/report?from=${day}&to=2000-01-01`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(reversed.status).toBe(400);
+    await reversed.arrayBuffer();
   });
 });
