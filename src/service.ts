@@ -49,12 +49,12 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const { prisma } = database;
-  await applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger);
   const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const metrics = createMetrics();
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
   if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");
   warnIfUnreachable(logger, "Redis", config.REDIS_URL, () => jobs.ping(), "pushes are still stored; mirror and reconciliation work resumes when it answers");
+  await applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger);
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
   const onRecordingsStored = mirror.queueMirrorJobs;
