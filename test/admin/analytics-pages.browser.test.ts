@@ -1,12 +1,17 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { craftedCdr } from "../analysts/crafted-calls";
 import { launchChromium } from "../support/browser";
+import { sampleRecord } from "../support/payloads";
 import { nowSec } from "../support/reconcile-fixture";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
 
 jest.setTimeout(60_000);
 
 const ADMIN_TOKEN = "admin-token-for-analytics-pages-01";
+const storageRoot = path.join(tmpdir(), `analytics-pages-${process.pid}`);
 
 /** The completeness charts and the call page as a person uses them, in headless Chromium. */
 describe("the admin's completeness report and call pages in a browser", () => {
@@ -21,16 +26,25 @@ describe("the admin's completeness report and call pages in a browser", () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    service = await startTestService({ ADMIN_TOKEN });
+    service = await startTestService({ ADMIN_TOKEN, STORAGE_URL: `file://${storageRoot}` });
     for (const [sessionId, accepted] of [[first, true], [second, true], [unanswered, false]] as const) {
       const cdr = craftedCdr(appId, sessionId, { direction: 0, skillGroup: [501, "Sales"], start: iso(start), queued: iso(start + 5), accept: accepted ? iso(start + 10) : undefined, ended: iso(start + 70), endStatus: accepted ? "ok" : "waitingGiveUp" });
       cdr.Caller = caller;
       expect((await service.push("cdr", cdr)).body.ErrCode).toBe(0);
     }
+    // the first call's track, in storage as the mirror (not running here) would have left it
+    expect((await service.push("record", sampleRecord(appId, first, { RecordId: "first-track", Timestamp: start }))).body.ErrCode).toBe(0);
+    await mkdir(path.join(storageRoot, String(appId)), { recursive: true });
+    await writeFile(path.join(storageRoot, String(appId), "first-track.mp3"), "ID3 recorded audio");
+    await service.database.prisma.recording.updateMany({
+      where: { sdkAppId: BigInt(appId), sessionId: first },
+      data: { mirrorStatus: "mirrored", storageKey: `${appId}/first-track.mp3`, sizeBytes: 18, mirroredAt: new Date() },
+    });
   });
   afterAll(async () => {
     await browser?.close();
     await service?.stop();
+    await rm(storageRoot, { recursive: true, force: true });
   });
 
   async function signedIn(): Promise<Page> {
@@ -70,9 +84,16 @@ describe("the admin's completeness report and call pages in a browser", () => {
     expect(page.url()).toBe(`${service.url}/admin/ui/calls/${first}`);
     const story = page.locator(`section.call-story[data-sdk-app-id="${appId}"]`);
     await expect(story.locator('table.timeline tr[data-source="call"] td').nth(2).textContent()).resolves.toBe("call started");
-    const push = story.locator("details.push");
+    const push = story.locator("details.push").first();
     await push.locator("summary").click();
     await expect(push.locator("pre").textContent()).resolves.toContain(`"SessionId": "${first}"`);
+
+    // the mirrored track links to our copy of it
+    const link = story.locator("table.tracks tr[data-recording-id] a");
+    await expect(link.textContent()).resolves.toBe(`file://${storageRoot}/${appId}/first-track.mp3`);
+    const object = await page.request.get(`${service.url}${await link.getAttribute("href")}`);
+    expect(object.status()).toBe(200);
+    await expect(object.text()).resolves.toBe("ID3 recorded audio");
 
     // a session id alone leads straight to its page
     await page.goto(`${service.url}/admin/ui/calls?q=${unanswered}`);
