@@ -3,11 +3,10 @@ import helmet from "helmet";
 import { analyticsPageRouter } from "../analytics/analytics-admin";
 import { createAnalyticsService } from "../analytics/analytics-service";
 import type { AppConfig } from "../config/env";
-import { PROJECT_ROOT } from "../config/project-root";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
-import { createStorage, type StorageConfig } from "../recording-mirror/storage/create-storage";
+import type { RecordingStorage } from "../recording-mirror/storage/recording-storage";
 import type { AdminAccess } from "./admin-auth";
 import { adminErrorHandler, adminNotFound } from "./admin-errors";
 import { adminApiRouter } from "./admin-router";
@@ -17,19 +16,17 @@ import type { PushAdminService } from "./push-admin-service";
 import { queueBoardRouter } from "./queue-board-router";
 import type { ReconcileAdminService } from "./reconcile-admin-service";
 import type { RecordingAdminService } from "./recording-admin-service";
-import type { replayPushesJob } from "./replay-pushes-job";
-import type { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
 
 export interface AdminSurfaceOptions {
-  config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC"> & StorageConfig;
+  config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC">;
   prisma: Database;
   logger: Logger;
+  /** Where mirrored recordings are: the call page links to them. */
+  storage: RecordingStorage;
   pushAdmin: PushAdminService;
   reconcileAdmin: ReconcileAdminService;
   recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
-  replayJob: ReturnType<typeof replayPushesJob>;
-  replayTelCdrJob: ReturnType<typeof replayTelCdrRecordsJob>;
   /** Queues the page and the board show. */
   queueIds: string[];
 }
@@ -77,15 +74,13 @@ export function adminSurface(options: AdminSurfaceOptions): Router {
       reconcileAdmin: options.reconcileAdmin,
       recordingAdmin: options.recordingAdmin,
       jobs,
-      replayJob: options.replayJob,
       queueIds,
     }),
   );
-  // the call page links to mirrored objects: the storage is opened when one is first asked for
-  const analytics = createAnalyticsService({ sql: prisma, storage: () => createStorage(config, PROJECT_ROOT, logger) });
+  const analytics = createAnalyticsService({ sql: prisma, storage: () => options.storage });
   router.use(analyticsPageRouter(access, analytics));
   router.use(queueBoardRouter(access, jobs, queueIds));
-  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, replayJob: options.replayJob, replayTelCdrJob: options.replayTelCdrJob, analytics }));
+  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, analytics }));
   router.use("/admin", adminNotFound);
   router.use("/admin", adminErrorHandler(logger));
   return router;

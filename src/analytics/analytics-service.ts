@@ -1,5 +1,6 @@
 import { NotFoundError } from "../errors/app-errors";
 import type { Sql } from "../persistence/database";
+import { mirroredStorageKey } from "../persistence/recordings-repository";
 import type { OpenedObject, RecordingStorage } from "../recording-mirror/storage/recording-storage";
 import { readCompleteness, readLocalToday, readStoredCall, searchCalls, type CallMatch, type CompletenessRow, type ReportRange, type StoredCall } from "./analytics-repository";
 
@@ -118,11 +119,11 @@ export function createAnalyticsService(dependencies: AnalyticsDependencies): Ana
       }));
     },
     async openStoredObject(recordingId) {
-      const [row] = await sql.$queryRaw<{ storage_key: string | null }[]>`SELECT storage_key FROM recordings WHERE id = ${recordingId} AND mirror_status = 'mirrored'`;
-      if (!row?.storage_key) throw new NotFoundError(`recording ${recordingId} has no mirrored object`);
-      const object = await openStorage().open(row.storage_key);
-      if (!object) throw new NotFoundError(`recording ${recordingId}'s object ${row.storage_key} is not in storage`);
-      return { ...object, key: row.storage_key };
+      const key = await mirroredStorageKey(sql, recordingId);
+      if (!key) throw new NotFoundError(`recording ${recordingId} has no mirrored object`);
+      const object = await openStorage().open(key);
+      if (!object) throw new NotFoundError(`recording ${recordingId}'s object ${key} is not in storage`);
+      return { ...object, key };
     },
   };
 }

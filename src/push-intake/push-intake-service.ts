@@ -4,7 +4,7 @@ import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app
 import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded, type Database } from "../persistence/database";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
-import { interpretPush } from "./interpret-push";
+import { interpretPush } from "../tccc/interpret";
 import { createPushWriter } from "./push-writer";
 
 export interface IncomingPush {

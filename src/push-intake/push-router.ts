@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from "express";
 import { BadRequestError, ErrCode } from "../errors/app-errors";
-import { toAppError } from "../http/error-handler";
+import { tcccErrorHandler, toAppError } from "../http/error-handler";
+import type { Logger } from "../logging/logger";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
 import type { Metrics } from "../observability/metrics";
 import type { PushIntakeService } from "./push-intake-service";
@@ -8,6 +9,7 @@ import type { PushIntakeService } from "./push-intake-service";
 export interface PushRouterOptions {
   intake: PushIntakeService;
   metrics: Metrics;
+  logger: Logger;
   authenticate: RequestHandler;
   bodyLimitBytes: number;
 }
@@ -51,7 +53,8 @@ export function pushRouter(options: PushRouterOptions): Router {
     });
     next(error);
   };
-  router.use("/tccc/push", countRefusal);
+  // answered here, in TCCC's shape, whatever else is mounted after this router
+  router.use("/tccc/push", countRefusal, tcccErrorHandler(options.logger, options.bodyLimitBytes));
 
   return router;
 }
