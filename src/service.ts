@@ -62,7 +62,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
   if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");
   warnIfUnreachable(logger, "Redis", config.REDIS_URL, () => jobs.ping(), "pushes are still stored; mirror and reconciliation work resumes when it answers");
-  await applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger);
+  // written while the rest starts, and awaited before the service says it has started
+  const analyticsSettings = applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger).then(() => undefined, (error: unknown) => error);
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, storage, logger, metrics });
   const onRecordingsStored = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
@@ -108,6 +109,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     servers.push(metricsServer);
     metricsUrl = serverUrl(metricsServer);
   }
+  const analyticsFailure = await analyticsSettings;
+  if (analyticsFailure) throw analyticsFailure;
   logger.info({ role: config.ROLE, url, metricsUrl }, "service started");
 
   return {
