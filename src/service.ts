@@ -7,6 +7,7 @@ import { createReconcileAdminService } from "./admin/reconcile-admin-service";
 import { createRecordingAdminService } from "./admin/recording-admin-service";
 import { replayPushesJob } from "./admin/replay-pushes-job";
 import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
+import { applyAnalyticsSettings } from "./analytics/analytics-settings";
 import type { AppConfig } from "./config/env";
 import { errorReason, StartupError } from "./errors/startup-error";
 import { historyMaintenanceJob, HISTORY_MAINTENANCE_SCHEDULER, maintainHistory } from "./history/history-maintenance-job";
@@ -62,6 +63,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
   if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");
   warnIfUnreachable(logger, "Redis", config.REDIS_URL, () => jobs.ping(), "pushes are still stored; mirror and reconciliation work resumes when it answers");
+  // written while the rest starts, and awaited before the service says it has started
+  const analyticsSettings = applyAnalyticsSettings(prisma, config.ANALYTICS_TIME_ZONE, logger).then(() => undefined, (error: unknown) => error);
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, storage, logger, metrics });
   const onRecordingsStored = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
@@ -103,7 +106,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      admin: adminSurface({ config, prisma, logger, pushAdmin, reconcileAdmin, recordingAdmin, jobs, queueIds }),
+      admin: adminSurface({ config, prisma, logger, storage, pushAdmin, reconcileAdmin, recordingAdmin, jobs, queueIds }),
     });
     const server = await listen(app, config.HOST, config.PORT);
     // TCCC may keep connections alive; a keep-alive timeout above a typical proxy's avoids resets under load
@@ -119,6 +122,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     servers.push(metricsServer);
     metricsUrl = serverUrl(metricsServer);
   }
+  const analyticsFailure = await analyticsSettings;
+  if (analyticsFailure) throw analyticsFailure;
   logger.info({ role: config.ROLE, url, metricsUrl }, "service started");
 
   return {

@@ -1,5 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
+import { analyticsApiRoutes } from "../analytics/analytics-admin";
+import type { AnalyticsService } from "../analytics/analytics-service";
 import { defineRoute, mountApiRoutes, type AnyApiRoute } from "../http/api-route";
 import type { JobQueues } from "../jobs/job-queues";
 import { PUSH_ACTIONS } from "../tccc/payloads";
@@ -17,6 +19,7 @@ export interface AdminApiOptions {
   reconcileAdmin: ReconcileAdminService;
   recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
+  analytics: AnalyticsService;
 }
 
 /** The largest JSON body an admin request may carry: filters and ranges, never data. */
@@ -112,7 +115,7 @@ const replayOutcome = z.object({ status: z.enum(["processed", "failed"]), error:
 
 /** Every route of the admin JSON API; the OpenAPI document at /admin/openapi.json is generated from this list. */
 export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApiRoute[] {
-  const { pushAdmin, reconcileAdmin, recordingAdmin, jobs } = options;
+  const { pushAdmin, reconcileAdmin, recordingAdmin, jobs, analytics } = options;
   return [
     defineRoute({
       id: "listPushes",
@@ -228,6 +231,7 @@ export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApi
         return { recordingId: id.toString(), mirrorStatus: "pending" as const };
       },
     }),
+    ...analyticsApiRoutes(analytics),
   ];
 }
 

@@ -1,9 +1,12 @@
 import { Router } from "express";
 import helmet from "helmet";
+import { analyticsPageRouter } from "../analytics/analytics-admin";
+import { createAnalyticsService } from "../analytics/analytics-service";
 import type { AppConfig } from "../config/env";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
+import type { RecordingStorage } from "../recording-mirror/storage/recording-storage";
 import type { AdminAccess } from "./admin-auth";
 import { adminErrorHandler, adminNotFound } from "./admin-errors";
 import { adminApiRouter } from "./admin-router";
@@ -18,6 +21,8 @@ export interface AdminSurfaceOptions {
   config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC">;
   prisma: Database;
   logger: Logger;
+  /** Where mirrored recordings are: the call page links to them. */
+  storage: RecordingStorage;
   pushAdmin: PushAdminService;
   reconcileAdmin: ReconcileAdminService;
   recordingAdmin: RecordingAdminService;
@@ -72,8 +77,10 @@ export function adminSurface(options: AdminSurfaceOptions): Router {
       queueIds,
     }),
   );
+  const analytics = createAnalyticsService({ sql: prisma, storage: () => options.storage });
+  router.use(analyticsPageRouter(access, analytics));
   router.use(queueBoardRouter(access, jobs, queueIds));
-  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs }));
+  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, analytics }));
   router.use("/admin", adminNotFound);
   router.use("/admin", adminErrorHandler(logger));
   return router;

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { callCommand, reportCommand } from "../analytics/analytics-cli";
 import { ConfigError, loadConfig } from "../config/env";
 import { createLogger } from "../logging/logger";
 import { isDatabaseUnavailable } from "../persistence/database";
@@ -12,7 +13,7 @@ import { statusCommand } from "./commands/status";
 import { verifyCommand } from "./commands/verify";
 import { DependencyUnreachableError, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit-codes";
 
-const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, remirrorCommand, statusCommand, verifyCommand];
+const COMMANDS: CliCommand[] = [replayCommand, reconcileCommand, remirrorCommand, statusCommand, verifyCommand, reportCommand, callCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -31,6 +31,24 @@ const sdkAppIdList = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/**
+ * An IANA time zone name (Asia/Shanghai, UTC), as both the ICU data of Node.js and PostgreSQL's tz database know them.
+ * Offsets (+08:00) and abbreviations (CST) are refused: PostgreSQL reads POSIX offsets with the sign reversed, and an
+ * abbreviation means different zones in different places.
+ */
+const ianaTimeZone = z.string().refine(
+  (name) => {
+    if (!/^(UTC|[A-Z][A-Za-z_-]*(\/[A-Za-z0-9_+-]+)+)$/.test(name)) return false;
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an IANA time zone name such as Asia/Shanghai or UTC" },
+);
+
 /** proxy-addr's names for address ranges, as express accepts them in "trust proxy". */
 const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
 
@@ -168,6 +186,10 @@ const configSchema = z
     METRICS_STATE_INTERVAL_SEC: z.coerce.number().int().min(1).max(3600).default(30),
 
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
+
+    // --- analysts' views ---
+    // the zone whose calendar days every daily view and report counts in (the contact center's)
+    ANALYTICS_TIME_ZONE: ianaTimeZone.default("Asia/Shanghai"),
   })
   .superRefine((config, ctx) => {
     const requireWhen = (condition: boolean, reason: string, names: (keyof typeof config)[]) => {

@@ -231,3 +231,9 @@ export async function referencedStorageKeys(sql: Sql, keys: string[]): Promise<S
   const rows = await sql.$queryRaw<{ storage_key: string }[]>`SELECT DISTINCT storage_key FROM recordings WHERE storage_key = ANY(${keys}::text[])`;
   return new Set(rows.map((row) => row.storage_key));
 }
+
+/** The storage key of a track that is mirrored; undefined for any other row. */
+export async function mirroredStorageKey(sql: Sql, id: bigint): Promise<string | undefined> {
+  const [row] = await sql.$queryRaw<{ storage_key: string | null }[]>`SELECT storage_key FROM recordings WHERE id = ${id} AND mirror_status = 'mirrored'`;
+  return row?.storage_key ?? undefined;
+}

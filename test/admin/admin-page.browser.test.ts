@@ -1,14 +1,13 @@
-import { existsSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { Prisma } from "../../src/generated/prisma/client";
+import { launchChromium } from "../support/browser";
 import { sampleCdr } from "../support/payloads";
 import { startTestService, uniqueSdkAppId, uniqueSessionId, type TestService } from "../support/test-service";
 
 jest.setTimeout(60_000);
 
 const ADMIN_TOKEN = "admin-token-for-browser-tests-0123";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** The admin page as a person uses it, in headless Chromium (Debian's package; .ci/run installs it). */
 describe("the admin page in a browser", () => {
@@ -16,12 +15,8 @@ describe("the admin page in a browser", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+    browser = await launchChromium();
     service = await startTestService({ ADMIN_TOKEN });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
   });
   afterAll(async () => {
     await browser?.close();

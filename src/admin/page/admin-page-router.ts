@@ -44,6 +44,16 @@ function backToPage(res: Response, notice: string): void {
   res.redirect(303, `/admin?notice=${encodeURIComponent(notice)}`);
 }
 
+/** For the admin's pages: a person without a session is sent to the login form; an API client gets the error. */
+export function adminPageGuard(access: AdminAccess | undefined) {
+  return async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    const check = await checkAdmin(req, access);
+    if (check.ok) return next();
+    if (req.method === "GET" && req.accepts(["html", "json"]) === "html" && (check.error as AppError).httpStatus === 401) return res.redirect(303, "/admin/login");
+    return next(check.error);
+  };
+}
+
 /** The server-rendered admin page at /admin, over the same services as the admin API. */
 export function adminPageRouter(options: AdminPageOptions): Router {
   const router = Router();
@@ -84,13 +94,7 @@ export function adminPageRouter(options: AdminPageOptions): Router {
     res.redirect(303, "/admin/login");
   });
 
-  // a person without a session is sent to the login form; an API client gets the error
-  const requireAdmin = async (req: Request, res: Response, next: (error?: unknown) => void) => {
-    const check = await checkAdmin(req, access);
-    if (check.ok) return next();
-    if (req.method === "GET" && req.accepts(["html", "json"]) === "html" && (check.error as AppError).httpStatus === 401) return res.redirect(303, "/admin/login");
-    return next(check.error);
-  };
+  const requireAdmin = adminPageGuard(access);
 
   router.get("/admin", requireAdmin, async (req, res) => {
     const [failedPushes, failedRecordings, runs, queueDepths] = await Promise.all([

@@ -33,7 +33,7 @@ const STYLE = `
   details summary { cursor: pointer; }
 `;
 
-function layout(title: string, body: Html): Html {
+export function layout(title: string, body: Html): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${new Html(STYLE)}</style></head>
@@ -139,7 +139,7 @@ function queuesSection(depths: Record<string, Record<string, number>>): Html {
 export function dashboardPage(data: DashboardData): Html {
   return layout(
     "TCCC receiver admin",
-    html`<header><strong>TCCC push receiver — admin</strong><nav><a href="/admin">Refresh</a><a href="/admin/queues">Queues</a>
+    html`<header><strong>TCCC push receiver — admin</strong><nav><a href="/admin">Refresh</a><a href="/admin/ui/report">Completeness</a><a href="/admin/ui/calls">Calls</a><a href="/admin/queues">Queues</a>
       <form class="inline" method="post" action="/admin/logout"><button type="submit">Sign out</button></form></nav></header>
     <main>${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ""}
     ${failedPushesSection(data.failedPushes)}${failedRecordingsSection(data.failedRecordings)}${runsSection(data.runs, data.reconciliationEnabled)}${queuesSection(data.queueDepths)}</main>`,

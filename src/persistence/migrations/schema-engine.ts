@@ -4,7 +4,7 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { PoolConfig } from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from "@prisma/driver-adapter-utils";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm" with { "resolution-mode": "import" };
 
 /**
@@ -34,20 +34,33 @@ const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
 
 interface PgQueryable {
-  performIO(query: unknown): Promise<{ fields: { dataTypeID: number }[] }>;
+  performIO(query: unknown): Promise<{ fields: { dataTypeID: number }[]; rows: unknown[] }>;
+  queryRaw(query: unknown): Promise<{ columnTypes: number[]; rows: unknown[] }>;
   startTransaction?(...args: unknown[]): Promise<unknown>;
 }
 
 /**
  * The engine reads pg_catalog columns of PostgreSQL's one-byte "char" type when it describes a schema, and the adapter's
- * type map lacks that type ("Column type 'char' could not be deserialized"). Its values are plain text, so we say so.
+ * type map lacks that type ("Column type 'char' could not be deserialized"). Its values are plain text, so the adapter
+ * is told they are text, and the engine is then told they are characters: it reads a CHECK constraint's contype as one
+ * (and panics on text).
  */
 function readCharColumnsAsText<T extends object>(queryable: T): T {
   const target = queryable as unknown as PgQueryable;
   const performIO = target.performIO.bind(target);
+  const queryRaw = target.queryRaw.bind(target);
+  // the adapter hands performIO's rows on as they are: they tell which result had which "char" columns
+  const charColumnsOf = new WeakMap<unknown[], number[]>();
   target.performIO = async (query) => {
     const result = await performIO(query);
-    for (const field of result.fields) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    const charColumns = result.fields.flatMap((field, index) => (field.dataTypeID === PG_CHAR_OID ? [index] : []));
+    for (const index of charColumns) (result.fields[index] as { dataTypeID: number }).dataTypeID = PG_TEXT_OID;
+    if (charColumns.length > 0) charColumnsOf.set(result.rows, charColumns);
+    return result;
+  };
+  target.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const index of charColumnsOf.get(result.rows) ?? []) result.columnTypes[index] = ColumnTypeEnum.Character;
     return result;
   };
   const startTransaction = target.startTransaction?.bind(target);
