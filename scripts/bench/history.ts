@@ -217,8 +217,8 @@ async function main(): Promise<void> {
   const filters: [string, PushFilter][] = [
     ["newest 100", {}],
     ["failed", { status: "failed" }],
-    ["one application", { sdkAppId: String(APP) }],
-    ["failed cdr of one app", { status: "failed", action: "cdr", sdkAppId: String(APP) }],
+    ["one application", { sdkAppId: BigInt(APP) }],
+    ["failed cdr of one app", { status: "failed", action: "cdr", sdkAppId: BigInt(APP) }],
   ];
   const serviceCalls: [string, () => Promise<unknown>][] = [
     ...filters.map(([name, filter]): [string, () => Promise<unknown>] => [`service: admin pushes, ${name}`, () => pushAdmin.list(filter, 100)]),

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const run = await prisma.reconcileRun.findFirst({ where: { sdkAppId: BigInt(sdkAppId) }, select: { fetched: true } });
     console.log(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s  stored ${String(run?.fetched ?? 0).padStart(7)}  ${memoryFigures()}`);
   }, 5000);
-  const result = await service.reconciliation!.reconcileWindow(sdkAppId, { start: windowStart, end: windowEnd });
+  const result = await service.reconciliation!.reconcileWindow(BigInt(sdkAppId), { start: windowStart, end: windowEnd });
   const elapsedSec = (performance.now() - started) / 1000;
   clearInterval(sampler);
 

@@ -35,5 +35,12 @@ export function adminOpenApiDocument(routes: AnyApiRoute[], bodyLimitBytes: numb
         503: "PostgreSQL is unavailable; retry later",
       },
     }),
-  });
+  }, { override: bigintsAsText });
+}
+
+/** A bigint (an application id decoded by its codec) cannot travel in JSON: answers carry it as decimal text. */
+function bigintsAsText({ jsonSchema, io }: { jsonSchema: Record<string, unknown>; io: "input" | "output" }): void {
+  if (io !== "output" || jsonSchema.type !== "integer" || jsonSchema.format !== "int64") return;
+  delete jsonSchema.format;
+  Object.assign(jsonSchema, { type: "string", pattern: "^\\d{1,19}$" });
 }

@@ -5,6 +5,7 @@ import type { AnalyticsService } from "../analytics/analytics-service";
 import { defineRoute, mountApiRoutes, type AnyApiRoute } from "../http/api-route";
 import type { JobQueues } from "../jobs/job-queues";
 import { PUSH_ACTIONS } from "../tccc/payloads";
+import { sdkAppIdField } from "../tccc/sdk-app-id";
 import { adminAuthentication, type AdminAccess } from "./admin-auth";
 import { adminOpenApiDocument } from "./admin-openapi";
 import { pushFilterSchema, type PushAdminService, type PushView } from "./push-admin-service";
@@ -34,13 +35,13 @@ const pushUuidParams = z.object({ pushUuid: z.string().min(1).max(200).meta({ de
 const instant = z
   .union([z.number().int().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))])
   .meta({ description: "unix seconds, or an ISO 8601 date and time with its offset" });
-const reconcileBody = z.object({ sdkAppId: z.coerce.number().int().positive(), from: instant, to: instant }).strict();
+const reconcileBody = z.object({ sdkAppId: sdkAppIdField, from: instant, to: instant }).strict();
 const recordingParams = z.object({ id: z.string().regex(/^\d{1,19}$/, "must be a recording id").transform(BigInt) });
 const listRecordingsQuery = z.object({ status: z.literal("failed").default("failed"), limit: limit(1000, 100) });
 const listTelCdrRecordsQuery = telCdrRecordFilterSchema.extend({ limit: limit(1000, 100) });
 const telCdrRecordParams = z.object({ id: z.string().regex(/^\d{1,19}$/, "must be a record id").transform(BigInt) });
 const listRunsQuery = z.object({
-  sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").transform(BigInt).optional(),
+  sdkAppId: sdkAppIdField.optional(),
   status: z.enum(["queued", "running", "succeeded", "failed"]).optional(),
   limit: limit(500, 50),
 });
@@ -135,7 +136,7 @@ export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApi
       body: pushFilterSchema.strict(),
       bodyOptional: true,
       response: { status: 202, description: "the job was queued", schema: z.object({ jobId: z.string().optional(), filter: pushFilterSchema }) },
-      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayPushesJob, filter)).id, filter }),
+      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayPushesJob, filter)).id, filter: z.encode(pushFilterSchema, filter) }),
     }),
     defineRoute({
       id: "replayPush",
@@ -193,7 +194,7 @@ export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApi
       body: telCdrRecordFilterSchema.strict(),
       bodyOptional: true,
       response: { status: 202, description: "the job was queued", schema: z.object({ jobId: z.string().optional(), filter: telCdrRecordFilterSchema }) },
-      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayTelCdrRecordsJob, filter)).id, filter }),
+      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayTelCdrRecordsJob, filter)).id, filter: z.encode(telCdrRecordFilterSchema, filter) }),
     }),
     defineRoute({
       id: "replayTelCdrRecord",

@@ -3,13 +3,13 @@ import type { Database } from "../persistence/database";
 import { countPushes, listPushes, pushesAfter, type PushSelection } from "../persistence/push-inbox-repository";
 import { replayPush, type ReplayOutcome } from "../push-intake/push-replay";
 import { PUSH_ACTIONS } from "../tccc/payloads";
+import { sdkAppIdField } from "../tccc/sdk-app-id";
 import { REPLAY_PAGE_SIZE, replayInPages } from "./bulk-replay";
 
 export const pushFilterSchema = z.object({
   status: z.enum(["processed", "failed"]).optional(),
   action: z.enum(PUSH_ACTIONS).optional(),
-  // digits, not bigint: the filter also travels in job payloads, as JSON
-  sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").optional(),
+  sdkAppId: sdkAppIdField.optional(),
 });
 export type PushFilter = z.output<typeof pushFilterSchema>;
 
@@ -34,11 +34,7 @@ export interface PushAdminDependencies {
 
 /** What admins do with stored pushes: look at them and replay them. */
 export function createPushAdminService({ prisma, onRecordingsStored }: PushAdminDependencies) {
-  const selection = (filter: PushFilter): PushSelection => ({
-    status: filter.status,
-    action: filter.action,
-    sdkAppId: filter.sdkAppId === undefined ? undefined : BigInt(filter.sdkAppId),
-  });
+  const selection = (filter: PushFilter): PushSelection => ({ status: filter.status, action: filter.action, sdkAppId: filter.sdkAppId });
 
   async function replay(pushUuid: string): Promise<ReplayOutcome> {
     const outcome = await replayPush(prisma, pushUuid);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sdkAppIdField } from "../tccc/sdk-app-id";
 import { ConflictError } from "../errors/app-errors";
 import type { Database } from "../persistence/database";
 import { listRuns } from "../persistence/reconcile-runs-repository";
@@ -31,8 +32,7 @@ const MISSING_SHOWN = 50;
 
 export const telCdrRecordFilterSchema = z.object({
   status: z.enum(["processed", "failed"]).optional(),
-  // digits, not bigint: the filter also travels in job payloads, as JSON
-  sdkAppId: z.string().regex(/^\d{1,19}$/, "must be a number").optional(),
+  sdkAppId: sdkAppIdField.optional(),
   sessionId: z.string().min(1).max(200).optional(),
 });
 export type TelCdrRecordFilter = z.output<typeof telCdrRecordFilterSchema>;
@@ -61,11 +61,7 @@ export function createReconcileAdminService(
   reconciliation: ReconciliationService | undefined,
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>,
 ) {
-  const selection = (filter: TelCdrRecordFilter): TelCdrRecordSelection => ({
-    status: filter.status,
-    sdkAppId: filter.sdkAppId === undefined ? undefined : BigInt(filter.sdkAppId),
-    sessionId: filter.sessionId,
-  });
+  const selection = (filter: TelCdrRecordFilter): TelCdrRecordSelection => ({ status: filter.status, sdkAppId: filter.sdkAppId, sessionId: filter.sessionId });
 
   async function replayRecord(id: bigint): Promise<TelCdrReplayOutcome> {
     const outcome = await replayTelCdrRecord(prisma, id);
@@ -77,7 +73,7 @@ export function createReconcileAdminService(
   return {
     enabled: reconciliation !== undefined,
 
-    async requestRange(sdkAppId: number, from: Date, to: Date): Promise<string[]> {
+    async requestRange(sdkAppId: bigint, from: Date, to: Date): Promise<string[]> {
       if (!reconciliation) throw new ConflictError("reconciliation is disabled: set TCCC_SECRET_ID and TCCC_SECRET_KEY");
       const request = await reconciliation.requestBackfill(sdkAppId, from, to);
       return request.runIds.map(String);

@@ -9,11 +9,11 @@ import { validate } from "../http/validate";
 import type { CallMatch, CompletenessRow } from "./analytics-repository";
 import type { AnalyticsService, CallStory } from "./analytics-service";
 import { lineChart, stackedBarChart } from "./report-chart";
+import { sdkAppIdField } from "../tccc/sdk-app-id";
 
 // --- input ---
 const localDay = z.iso.date().meta({ description: "a local day (ANALYTICS_TIME_ZONE), YYYY-MM-DD" });
-const sdkAppIdQuery = z.string().regex(/^\d{1,19}$/, "must be a number").transform(BigInt).optional();
-const reportQuery = z.object({ from: localDay, to: localDay, sdkAppId: sdkAppIdQuery }).refine((range) => range.from <= range.to, { message: "from must not be after to", path: ["from"] });
+const reportQuery = z.object({ from: localDay, to: localDay, sdkAppId: sdkAppIdField.optional() }).refine((range) => range.from <= range.to, { message: "from must not be after to", path: ["from"] });
 const searchQuery = z.object({
   q: z.string().trim().min(1).max(200).meta({ description: "a session id, or a caller's or callee's number exactly as stored" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,7 +1,7 @@
 import { PROJECT_ROOT } from "../config/project-root";
 import { NotFoundError } from "../errors/app-errors";
 import { createStorage } from "../recording-mirror/storage/create-storage";
-import { parseSdkAppId, requiredOption, stringOption, type ParsedArgs } from "../cli/args";
+import { sdkAppIdOption, requiredOption, stringOption, type ParsedArgs } from "../cli/args";
 import type { CliContext } from "../cli/cli-context";
 import type { CliCommand } from "../cli/command";
 import { ExitCode, UsageError } from "../cli/exit-codes";
@@ -64,7 +64,7 @@ a push to its rows and from the end of a call to its tracks in storage. --json p
     const to = parseLocalDay("to", requiredOption(args, "to"));
     if (from > to) throw new UsageError(`--from (${from}) is after --to (${to})`);
     const app = stringOption(args, "sdk-app-id");
-    const rows = await (await analytics(context)).report({ from, to, sdkAppId: app === undefined ? undefined : BigInt(parseSdkAppId(app)) });
+    const rows = await (await analytics(context)).report({ from, to, sdkAppId: app === undefined ? undefined : sdkAppIdOption(app) });
     if (args.values.json) context.out.result(JSON.stringify({ days: rows }, null, 2));
     else for (const line of formatReport(rows)) context.out.result(line);
     return ExitCode.OK;

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseSdkAppId, SDK_APP_ID_RULE } from "../tccc/sdk-app-id";
 import { UsageError } from "./exit-codes";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -29,10 +30,10 @@ export function requiredOption(args: ParsedArgs, name: string): string {
   return value;
 }
 
-/** TCCC application ids are positive integers. */
-export function parseSdkAppId(value: string): number {
-  if (!/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--sdk-app-id must be an application id, not ${JSON.stringify(value)}`);
-  return Number(value);
+export function sdkAppIdOption(value: string): bigint {
+  const id = parseSdkAppId(value);
+  if (id === undefined) throw new UsageError(`--sdk-app-id must be an application id (${SDK_APP_ID_RULE}), not ${JSON.stringify(value)}`);
+  return id;
 }
 
 /**

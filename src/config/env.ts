@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { parseAllowlist } from "../recording-mirror/host-allowlist";
 import { MAX_UPLOAD_BYTES } from "../recording-mirror/storage/s3-limits";
+import { parseSdkAppId, SDK_APP_ID_RULE } from "../tccc/sdk-app-id";
 
 /**
  * The one place configuration is read. Every variable is documented in .env.example; a wrong or missing value stops
@@ -21,13 +22,16 @@ const durationSec = z
     return Number.parseInt(value, 10) * SECONDS_PER_UNIT[unit];
   });
 
-/** TCCC application ids, comma-separated; SdkAppIds are 10-digit numbers, well inside a JS number. */
+/** TCCC application ids, comma-separated. */
 const sdkAppIdList = z
   .string()
   .transform((value) => value.split(",").map((id) => id.trim()).filter((id) => id !== ""))
-  .pipe(z.array(z.string().regex(/^[1-9]\d{0,15}$/, "must be comma-separated application ids")).min(1))
-  .transform((ids) => [...new Set(ids.map(Number))])
-  .pipe(z.array(z.number().int().max(Number.MAX_SAFE_INTEGER, "is too large")));
+  .pipe(z.array(z.string()).min(1, "must be comma-separated application ids"))
+  .transform((ids, ctx) => {
+    const parsed = ids.map(parseSdkAppId);
+    if (parsed.includes(undefined)) ctx.addIssue({ code: "custom", message: `must be comma-separated application ids (${SDK_APP_ID_RULE})` });
+    return [...new Set(parsed.filter((id) => id !== undefined))];
+  });
 
 const port = z.coerce.number().int().min(0).max(65535);
 

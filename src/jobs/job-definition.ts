@@ -22,7 +22,8 @@ export interface JobSettings {
 
 /**
  * A kind of background work, defined at module level (Documenso's style): its queue name, the zod schema of its
- * payload (checked when queued and when run, since Redis may hold payloads written by an older version) and a factory
+ * payload (checked when queued and when run, since Redis may hold payloads written by an older version; encoded for
+ * Redis' JSON when queued, so a codec such as sdkAppIdField turns a bigint into text there) and a factory
  * of the function that does it. Enqueueing needs only the definition, so the CLI and the admin API queue a job
  * without building the service that runs it; the worker gives the factory what the work needs.
  */

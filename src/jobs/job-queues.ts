@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { Queue, Worker, type Job, type JobsOptions } from "bullmq";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Logger } from "../logging/logger";
 import { primaryNodes, type RedisConnection, type RedisConnections } from "../redis/redis-connections";
 import type { JobDefinition, JobSettings } from "./job-definition";
@@ -47,8 +47,8 @@ export function createJobQueues(options: JobQueuesOptions) {
   return {
     prefix,
 
-    async enqueue<S extends z.ZodType>(definition: JobDefinition<S, never>, payload: z.input<S>, opts: { jobKey?: string } & JobsOptions = {}) {
-      const data = definition.payload.parse(payload) as unknown;
+    async enqueue<S extends z.ZodType>(definition: JobDefinition<S, never>, payload: z.output<S>, opts: { jobKey?: string } & JobsOptions = {}) {
+      const data = z.encode(definition.payload, payload);
       const { jobKey, ...jobOptions } = opts;
       return queueFor(definition.id).add(definition.id, data, {
         attempts: definition.attempts ?? 1,
@@ -61,8 +61,8 @@ export function createJobQueues(options: JobQueuesOptions) {
     },
 
     /** Idempotent: one scheduler per id, re-declared at every start by the process that owns scheduling. */
-    async schedule<S extends z.ZodType>(definition: JobDefinition<S, never>, schedulerId: string, everyMs: number, payload: z.input<S>) {
-      const data = definition.payload.parse(payload) as unknown;
+    async schedule<S extends z.ZodType>(definition: JobDefinition<S, never>, schedulerId: string, everyMs: number, payload: z.output<S>) {
+      const data = z.encode(definition.payload, payload);
       await queueFor(definition.id).upsertJobScheduler(safeJobId(schedulerId), { every: everyMs }, {
         name: definition.id,
         data,

@@ -37,10 +37,10 @@ const toDate = (sec: number) => new Date(sec * 1000);
  * A run row for a window about to be queued, so that whoever asked gets its id at once. A window already queued or
  * running keeps its one row: asking twice (or twice at the same moment: the lock) queues no second run.
  */
-export async function queueRun(prisma: Database, sdkAppId: number, window: TimeWindow): Promise<bigint> {
+export async function queueRun(prisma: Database, sdkAppId: bigint, window: TimeWindow): Promise<bigint> {
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('reconcile-queue'), ${sdkAppId % 2_147_483_647})`;
-    const where = { sdkAppId: BigInt(sdkAppId), windowStart: toDate(window.start), windowEnd: toDate(window.end) };
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('reconcile-queue'), ${Number(sdkAppId % 2_147_483_647n)})`;
+    const where = { sdkAppId, windowStart: toDate(window.start), windowEnd: toDate(window.end) };
     const existing = await tx.reconcileRun.findFirst({ where: { ...where, status: { in: ["queued", "running"] } }, select: { id: true } });
     if (existing) return existing.id;
     return (await tx.reconcileRun.create({ data: { ...where, status: "queued" }, select: { id: true } })).id;
@@ -48,14 +48,14 @@ export async function queueRun(prisma: Database, sdkAppId: number, window: TimeW
 }
 
 /** Takes over the queued row when there is one; a retry after a failed attempt gets a row of its own. */
-export async function startRun(prisma: Database, sdkAppId: number, window: TimeWindow, queuedRunId?: bigint): Promise<bigint> {
+export async function startRun(prisma: Database, sdkAppId: bigint, window: TimeWindow, queuedRunId?: bigint): Promise<bigint> {
   if (queuedRunId !== undefined) {
     const taken = await prisma.$queryRaw<{ id: bigint }[]>`
       UPDATE reconcile_runs SET status = 'running', started_at = now() WHERE id = ${queuedRunId} AND status = 'queued' RETURNING id`;
     if (taken[0]) return taken[0].id;
   }
   const run = await prisma.reconcileRun.create({
-    data: { sdkAppId: BigInt(sdkAppId), windowStart: toDate(window.start), windowEnd: toDate(window.end), status: "running" },
+    data: { sdkAppId, windowStart: toDate(window.start), windowEnd: toDate(window.end), status: "running" },
     select: { id: true },
   });
   return run.id;
@@ -77,7 +77,7 @@ export async function addRunCounts(sql: Sql, runId: bigint, counts: RunCounts): 
  */
 export async function finishRun(
   prisma: Database,
-  run: { id: bigint; sdkAppId: number; window: TimeWindow },
+  run: { id: bigint; sdkAppId: bigint; window: TimeWindow },
   outcome: { status: "succeeded" | "failed"; error?: string; advanceWatermark: boolean },
 ): Promise<void> {
   const close = prisma.reconcileRun.update({
@@ -91,15 +91,15 @@ export async function finishRun(
   await prisma.$transaction([
     close,
     prisma.$executeRaw`
-      INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (${BigInt(run.sdkAppId)}, ${toDate(run.window.end)})
+      INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (${run.sdkAppId}, ${toDate(run.window.end)})
       ON CONFLICT (sdk_app_id) DO UPDATE
         SET reconciled_until = GREATEST(reconcile_watermarks.reconciled_until, EXCLUDED.reconciled_until), updated_at = now()`,
   ]);
 }
 
 /** Unix seconds, or undefined before the first successful sweep. */
-export async function readWatermark(prisma: Database, sdkAppId: number): Promise<number | undefined> {
-  const row = await prisma.reconcileWatermark.findUnique({ where: { sdkAppId: BigInt(sdkAppId) } });
+export async function readWatermark(prisma: Database, sdkAppId: bigint): Promise<number | undefined> {
+  const row = await prisma.reconcileWatermark.findUnique({ where: { sdkAppId } });
   return row ? Math.floor(row.reconciledUntil.getTime() / 1000) : undefined;
 }
 
@@ -114,11 +114,11 @@ export async function recordMissingSessions(sql: Sql, runId: bigint, sessions: P
 /**
  * The latest run of each window that is still running or finished after `since`: a backfill request's progress.
  */
-export async function runsForWindows(prisma: Database, sdkAppId: number, windows: TimeWindow[], since: Date): Promise<RunRow[]> {
+export async function runsForWindows(prisma: Database, sdkAppId: bigint, windows: TimeWindow[], since: Date): Promise<RunRow[]> {
   if (windows.length === 0) return [];
   const rows = await prisma.reconcileRun.findMany({
     where: {
-      sdkAppId: BigInt(sdkAppId),
+      sdkAppId,
       OR: windows.map((window) => ({ windowStart: toDate(window.start), windowEnd: toDate(window.end) })),
       AND: [{ OR: [{ status: { in: ["queued", "running"] } }, { finishedAt: { gte: since } }] }],
     },

@@ -2,6 +2,7 @@ import { UnrecoverableError } from "bullmq";
 import { z } from "zod";
 import { defineJob } from "../jobs/job-definition";
 import type { JobQueues } from "../jobs/job-queues";
+import { sdkAppIdField } from "../tccc/sdk-app-id";
 import type { WindowRunResult } from "./run-window";
 import type { TimeWindow } from "./windows";
 
@@ -11,7 +12,7 @@ export class ReconcileRunFailedError extends Error {
   override readonly name = "ReconcileRunFailedError";
 }
 
-const appIdPayload = z.object({ sdkAppId: z.number().int().positive() });
+const appIdPayload = z.object({ sdkAppId: sdkAppIdField });
 const windowPayload = appIdPayload.extend({ start: z.number().int(), end: z.number().int(), runId: z.string().regex(/^\d+$/).optional() });
 
 function failIfAnyFailed(results: WindowRunResult[]): string[] {
@@ -27,7 +28,7 @@ function failIfAnyFailed(results: WindowRunResult[]): string[] {
 export const reconcileSweepJob = defineJob({
   id: "reconcile-sweep",
   payload: appIdPayload,
-  createHandler: (sweep: (sdkAppId: number) => Promise<WindowRunResult[]>) =>
+  createHandler: (sweep: (sdkAppId: bigint) => Promise<WindowRunResult[]>) =>
     async function sweepApplication({ sdkAppId }) {
       return failIfAnyFailed(await sweep(sdkAppId));
     },
@@ -40,7 +41,7 @@ export const reconcileSweepJob = defineJob({
 export const reconcileTickJob = defineJob({
   id: "reconcile-tick",
   payload: appIdPayload,
-  createHandler: (deps: { jobs: JobQueues; scheduledAppIds: readonly number[] }) =>
+  createHandler: (deps: { jobs: JobQueues; scheduledAppIds: readonly bigint[] }) =>
     async function queueSweep({ sdkAppId }, { logger }) {
       if (!deps.scheduledAppIds.includes(sdkAppId)) {
         logger.info({ sdkAppId }, "application no longer in TCCC_SDK_APP_IDS: not swept");
@@ -50,7 +51,7 @@ export const reconcileTickJob = defineJob({
     },
 });
 
-export type ReconcileWindow = (sdkAppId: number, window: TimeWindow, options: { advanceWatermark: boolean; queuedRunId?: bigint }) => Promise<WindowRunResult>;
+export type ReconcileWindow = (sdkAppId: bigint, window: TimeWindow, options: { advanceWatermark: boolean; queuedRunId?: bigint }) => Promise<WindowRunResult>;
 
 /** One backfill window; it never moves the watermark, which belongs to the scheduled sweep. */
 export const reconcileWindowJob = defineJob({

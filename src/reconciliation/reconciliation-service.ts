@@ -27,7 +27,7 @@ export interface ReconciliationDependencies {
 }
 
 export interface BackfillRequest {
-  sdkAppId: number;
+  sdkAppId: bigint;
   windows: TimeWindow[];
   /** One reconcile_runs row per window, queued until its job starts. */
   runIds: bigint[];
@@ -105,7 +105,7 @@ function createWindowRuns(deps: ReconciliationDependencies) {
 
   /** One window; a backfill window never moves the watermark, which belongs to the scheduled sweep. */
   function reconcileWindow(
-    sdkAppId: number,
+    sdkAppId: bigint,
     window: TimeWindow,
     options: { advanceWatermark: boolean; queuedRunId?: bigint } = { advanceWatermark: false },
   ): Promise<WindowRunResult> {
@@ -131,7 +131,7 @@ function createWindowRuns(deps: ReconciliationDependencies) {
  */
 function createSweep(deps: ReconciliationDependencies, runs: ReturnType<typeof createWindowRuns>, nowSec: () => number) {
   const { config } = deps;
-  return async function sweep(sdkAppId: number): Promise<WindowRunResult[]> {
+  return async function sweep(sdkAppId: bigint): Promise<WindowRunResult[]> {
     const windows = sweepWindows(await readWatermark(deps.prisma, sdkAppId), nowSec(), {
       lagSec: config.RECONCILE_LAG_SEC,
       overlapSec: config.RECONCILE_OVERLAP_SEC,
@@ -157,7 +157,7 @@ function createBackfill(deps: ReconciliationDependencies, nowSec: () => number) 
    * Queues one job per window of the range. Idempotent: a window already queued or running is not queued twice, and
    * a window read again changes nothing that is already stored.
    */
-  async function requestBackfill(sdkAppId: number, from: Date, to: Date): Promise<BackfillRequest> {
+  async function requestBackfill(sdkAppId: bigint, from: Date, to: Date): Promise<BackfillRequest> {
     const windows = backfillWindows(Math.floor(from.getTime() / 1000), Math.ceil(to.getTime() / 1000), nowSec(), deps.config.RECONCILE_MAX_WINDOW_SEC);
     const requestedAt = new Date((deps.now ?? Date.now)());
     const runIds: bigint[] = [];

@@ -42,7 +42,7 @@ const INVALID_EXAMPLES = 5;
  */
 export async function runWindow(
   deps: WindowRunDependencies,
-  sdkAppId: number,
+  sdkAppId: bigint,
   window: TimeWindow,
   options: { advanceWatermark: boolean; queuedRunId?: bigint },
 ): Promise<WindowRunResult> {
@@ -80,7 +80,7 @@ export async function runWindow(
  * is refreshed from every answer, so records listed while we read are not cut off. The first failure stops the
  * other readers before the run is closed, so nothing is written after the run row says failed.
  */
-async function readAllPages(deps: WindowRunDependencies, sdkAppId: number, window: TimeWindow, onPage: (page: TelCdrPage) => Promise<void>) {
+async function readAllPages(deps: WindowRunDependencies, sdkAppId: bigint, window: TimeWindow, onPage: (page: TelCdrPage) => Promise<void>) {
   const stop = new AbortController();
   const signal = AbortSignal.any([deps.signal, stop.signal]);
   const fetchPage = (pageNumber: number) => fetchWithRetry(deps, { sdkAppId, start: window.start, end: window.end, pageNumber }, signal);
@@ -134,12 +134,12 @@ const MAX_CONFLICT_ATTEMPTS = 3;
  * A page in one transaction, with the same batched merge-upserts as pushes: its raw records, its calls, the "missing"
  * marks of the calls no push had delivered, and the run's counts are committed together or not at all.
  */
-async function storePage(deps: WindowRunDependencies, runId: bigint, sdkAppId: number, records: unknown[]): Promise<StoredPage> {
-  const interpreted = await interpretTelCdrPage(BigInt(sdkAppId), records);
+async function storePage(deps: WindowRunDependencies, runId: bigint, sdkAppId: bigint, records: unknown[]): Promise<StoredPage> {
+  const interpreted = await interpretTelCdrPage(sdkAppId, records);
   const unreadable = interpreted.flatMap((record) => (record.ok ? [] : [record]));
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await writePage(deps.prisma, runId, BigInt(sdkAppId), interpreted)), unreadable };
+      return { ...(await writePage(deps.prisma, runId, sdkAppId, interpreted)), unreadable };
     } catch (error) {
       if (attempt >= MAX_CONFLICT_ATTEMPTS || !RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? "")) throw error;
     }

@@ -7,7 +7,7 @@ import { classifyTelCdrError } from "./tel-cdr-errors";
 export const TEL_CDR_PAGE_SIZE = 100;
 
 export interface TelCdrQuery {
-  sdkAppId: number;
+  sdkAppId: bigint;
   /** Unix seconds. */
   start: number;
   end: number;
@@ -45,7 +45,8 @@ export function createTelCdrApi(options: TelCdrApiOptions): TelCdrApi {
   return {
     async describeTelCdr(query, signal) {
       const request: DescribeTelCdrRequest = {
-        SdkAppId: query.sdkAppId,
+        // the SDK types it as a number: exact for every id below 2^53, which TCCC's are by far
+        SdkAppId: Number(query.sdkAppId),
         StartTimeStamp: query.start,
         EndTimeStamp: query.end,
         PageSize: TEL_CDR_PAGE_SIZE,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSdkAppId, SDK_APP_ID_RULE } from "./sdk-app-id";
 
 /**
  * Field parsers shared by every TCCC payload (pushes and DescribeTelCdr records). Deliberately lenient where the
@@ -57,13 +58,13 @@ export const optionalBigId = (field: string) =>
     return id === 0n ? undefined : id;
   });
 
-export const requiredBigId = (field: string) =>
-  z.unknown().optional().transform((value, ctx): bigint => {
-    const id = isAbsent(value) ? undefined : parseBigId(value);
-    if (id !== undefined) return id;
-    ctx.addIssue({ code: "custom", message: isAbsent(value) ? `${field} is required` : `${field} must be a non-negative 64-bit integer` });
-    return z.NEVER;
-  });
+/** The push's SdkAppId, read by the one check of application ids. */
+export const requiredSdkAppId = z.unknown().optional().transform((value, ctx): bigint => {
+  const id = isAbsent(value) ? undefined : parseSdkAppId(value);
+  if (id !== undefined) return id;
+  ctx.addIssue({ code: "custom", message: isAbsent(value) ? "SdkAppId is required" : `SdkAppId must be ${SDK_APP_ID_RULE}` });
+  return z.NEVER;
+});
 
 /** A short description of a wrong value for an error message: never the whole of a large or deeply nested one. */
 const describeValue = (value: unknown) =>

@@ -5,6 +5,7 @@ import { stringifyJson } from "../persistence/sql-json";
 import { cdrPushToCallRecords, recordPushToCallRecords, telCdrToCallRecords, voicemailPushToCallRecords, type CallRecords } from "./call-records";
 import { describeIssues } from "./fields";
 import { cdrPushSchema, recordPushSchema, voicemailPushSchema, type PushAction } from "./payloads";
+import { parseSdkAppId } from "./sdk-app-id";
 import { telCdrInfoSchema } from "./tel-cdr-info";
 
 /**
@@ -36,9 +37,8 @@ export function interpretPush(action: PushAction, body: unknown): Interpretation
 function identifyBestEffort(body: unknown): { sdkAppId?: bigint; sessionId?: string } {
   if (!body || typeof body !== "object" || Array.isArray(body)) return {};
   const { SdkAppId, SessionId } = body as Record<string, unknown>;
-  const appDigits = typeof SdkAppId === "number" && Number.isSafeInteger(SdkAppId) && SdkAppId >= 0 ? String(SdkAppId) : typeof SdkAppId === "string" ? SdkAppId : "";
   return {
-    sdkAppId: /^\d{1,18}$/.test(appDigits) ? BigInt(appDigits) : undefined,
+    sdkAppId: parseSdkAppId(SdkAppId),
     sessionId: typeof SessionId === "string" && SessionId !== "" ? SessionId : undefined,
   };
 }

@@ -10,7 +10,7 @@ import {
   listOrAbsent,
   objectOrAbsent,
   optionalBigId,
-  requiredBigId,
+  requiredSdkAppId,
   requiredText,
   sessionIdField,
   text,
@@ -109,7 +109,7 @@ const telLocationSchema = z.object({
 export const cdrPushSchema = z
   .object({
     ...sharedCdrShape,
-    SdkAppId: requiredBigId("SdkAppId"),
+    SdkAppId: requiredSdkAppId,
     SeatUser: objectOrAbsent(z.object(sharedSeatUserShape)),
     ServeParticipants: listOrAbsent(pushedParticipantSchema, MAX_LIST_ENTRIES),
     UserRemark: text,
@@ -118,7 +118,7 @@ export const cdrPushSchema = z
   .superRefine(refineUniqueSequences);
 
 export const recordPushSchema = z.object({
-  SdkAppId: requiredBigId("SdkAppId"),
+  SdkAppId: requiredSdkAppId,
   SessionId: sessionIdField,
   RecordId: requiredText("RecordId").pipe(z.string().min(1, "RecordId is required")),
   Timestamp: unixSeconds,
@@ -128,7 +128,7 @@ export const recordPushSchema = z.object({
 });
 
 export const voicemailPushSchema = z.object({
-  SdkAppId: requiredBigId("SdkAppId"),
+  SdkAppId: requiredSdkAppId,
   SessionId: sessionIdField,
   Timestamp: unixSeconds,
   EndpointUser: text,

@@ -37,7 +37,7 @@ describe("one call, everything we know: `cli call <SessionId>` and GET /admin/ca
     expect((await service.push("record", sampleRecord(appId, sessionId, { RecordId: `${sessionId}-agent`, RecordURL: 42 }), { pushUuid: `bad-record-${sessionId}` })).body.ErrCode).toBe(0);
     // DescribeTelCdr lists the call too, with the leg's track the failed push could not give
     context.fixture.fake.source.add(appId, answeredInboundCall(sessionId, start));
-    expect(await service.reconciliation!.reconcileWindow(appId, { start: start - 60, end: start + 600 })).toMatchObject({ status: "succeeded" });
+    expect(await service.reconciliation!.reconcileWindow(BigInt(appId), { start: start - 60, end: start + 600 })).toMatchObject({ status: "succeeded" });
     // the mirror is not running in these tests: store the customer track's object and mark its row as the mirror would
     await mkdir(path.join(storageRoot, path.dirname(storageKey)), { recursive: true });
     await writeFile(path.join(storageRoot, storageKey), "ID3 recorded audio");

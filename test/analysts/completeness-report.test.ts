@@ -37,7 +37,7 @@ describe("the completeness report: per application and local day, did everything
     expect((await service.push("cdr", craftedCdr(appId, tracksLost, answered("lost")))).body.ErrCode).toBe(0);
     // its push was lost: only DescribeTelCdr knows it (with both tracks, pending)
     context.fixture.fake.source.add(appId, answeredInboundCall(pushLost, start));
-    expect(await service.reconciliation!.reconcileWindow(appId, { start: start - 60, end: start + 600 })).toMatchObject({ status: "succeeded", created: 1 });
+    expect(await service.reconciliation!.reconcileWindow(BigInt(appId), { start: start - 60, end: start + 600 })).toMatchObject({ status: "succeeded", created: 1 });
   });
 
   const expectedDay = {

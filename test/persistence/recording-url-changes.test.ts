@@ -44,7 +44,7 @@ describe("a track already mirrored, told of another URL later", () => {
       pushUuid: `second-${sessionId}`,
     });
     fake.source.add(appId, listed);
-    await service.reconciliation!.reconcileWindow(appId, { start: start - 60, end: start + 60 });
+    await service.reconciliation!.reconcileWindow(BigInt(appId), { start: start - 60, end: start + 60 });
     // time for a mirror job, had one been queued
     await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -80,7 +80,7 @@ describe("a track not mirrored yet, told of several URLs", () => {
       "push-b": sampleRecord(appId, sessionId, { RecordId: listed.RecordId, RecordURL: vendorUrl("b"), CustomRecordURL: "https://own-1250000000.cos.ap-guangzhou.myqcloud.com/b.mp3" }),
     };
     for (const delivery of deliveries) {
-      if (delivery === "api") await context.service.reconciliation!.reconcileWindow(appId, { start: start - 60, end: start + 60 });
+      if (delivery === "api") await context.service.reconciliation!.reconcileWindow(BigInt(appId), { start: start - 60, end: start + 60 });
       else await context.service.push("record", pushes[delivery], { pushUuid: `${delivery}-${sessionId}` });
     }
     const row = await prisma().recording.findFirstOrThrow({ where: { sdkAppId: BigInt(appId), sessionId, recordId: listed.RecordId } });
@@ -112,7 +112,7 @@ describe("a track not mirrored yet, told of several URLs", () => {
     const readInTurn = async (firstListed: typeof signedEarlier, secondListed: typeof signedEarlier) => {
       const appId = uniqueSdkAppId();
       context.fixture.fake.source.add(appId, firstListed, { ...secondListed, Time: start + 600 });
-      for (const window of [first, second]) expect(await context.service.reconciliation!.reconcileWindow(appId, window)).toMatchObject({ status: "succeeded", fetched: 1 });
+      for (const window of [first, second]) expect(await context.service.reconciliation!.reconcileWindow(BigInt(appId), window)).toMatchObject({ status: "succeeded", fetched: 1 });
       return (await prisma().recording.findFirstOrThrow({ where: { sdkAppId: BigInt(appId), sessionId, recordId: signedEarlier.RecordId } })).recordUrl;
     };
 

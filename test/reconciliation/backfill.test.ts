@@ -26,7 +26,7 @@ describe("a backfill", () => {
     const from = (Math.floor(nowSec() / HOUR) - 5) * HOUR + 900;
     context.fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 300, from, 36)); // 3 hours of calls
 
-    const request = await reconciliation().requestBackfill(appId, new Date(from * 1000), new Date((from + 3 * HOUR) * 1000));
+    const request = await reconciliation().requestBackfill(BigInt(appId), new Date(from * 1000), new Date((from + 3 * HOUR) * 1000));
 
     expect(request.windows).toEqual([
       { start: from, end: from + 2700 },
@@ -48,12 +48,12 @@ describe("a backfill", () => {
     context.fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 100, from, 60));
     const range = [new Date(from * 1000), new Date((from + 2 * HOUR) * 1000)] as const;
 
-    const [request] = await Promise.all([reconciliation().requestBackfill(appId, ...range), reconciliation().requestBackfill(appId, ...range)]);
+    const [request] = await Promise.all([reconciliation().requestBackfill(BigInt(appId), ...range), reconciliation().requestBackfill(BigInt(appId), ...range)]);
     await progressWhenDone(reconciliation(), request);
     const runsAfterFirst = await context.service.database.prisma.reconcileRun.count({ where: { sdkAppId: BigInt(appId) } });
     expect(runsAfterFirst).toBe(request.windows.length);
 
-    const again = await reconciliation().requestBackfill(appId, ...range);
+    const again = await reconciliation().requestBackfill(BigInt(appId), ...range);
     const progress = await progressWhenDone(reconciliation(), again);
 
     expect(progress.succeeded).toBe(again.windows.length);
@@ -64,8 +64,8 @@ describe("a backfill", () => {
   it("refuses a range the API cannot serve", async () => {
     const appId = uniqueSdkAppId();
     const day = 86_400_000;
-    await expect(reconciliation().requestBackfill(appId, new Date(Date.now() - 181 * day), new Date(Date.now() - 170 * day))).rejects.toThrow(BackfillRangeError);
-    await expect(reconciliation().requestBackfill(appId, new Date(Date.now() - day), new Date(Date.now() + day))).rejects.toThrow(/future/);
-    await expect(reconciliation().requestBackfill(appId, new Date(Date.now() - day), new Date(Date.now() - 2 * day))).rejects.toThrow(/empty/);
+    await expect(reconciliation().requestBackfill(BigInt(appId), new Date(Date.now() - 181 * day), new Date(Date.now() - 170 * day))).rejects.toThrow(BackfillRangeError);
+    await expect(reconciliation().requestBackfill(BigInt(appId), new Date(Date.now() - day), new Date(Date.now() + day))).rejects.toThrow(/future/);
+    await expect(reconciliation().requestBackfill(BigInt(appId), new Date(Date.now() - day), new Date(Date.now() - 2 * day))).rejects.toThrow(/empty/);
   });
 });

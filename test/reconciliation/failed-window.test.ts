@@ -23,10 +23,10 @@ describe("a window that fails", () => {
     const appId = uniqueSdkAppId();
     // inside the lag-to-overlap band, so the next sweep reads them again
     fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 10, nowSec() - 400));
-    await service.reconciliation!.sweep(appId);
+    await service.reconciliation!.sweep(BigInt(appId));
     const before = await watermarkOf(appId);
 
-    const [failed] = await wrongKeyService.reconciliation!.sweep(appId);
+    const [failed] = await wrongKeyService.reconciliation!.sweep(BigInt(appId));
 
     expect(failed).toMatchObject({ status: "failed", fetched: 0 });
     const run = await service.database.prisma.reconcileRun.findUniqueOrThrow({ where: { id: failed!.runId } });
@@ -35,7 +35,7 @@ describe("a window that fails", () => {
     expect(run.error).toMatch(/^AuthFailure\.SignatureFailure: The provided credentials could not be validated\. .*\(RequestId [0-9a-f-]{36}\)$/);
     expect(await watermarkOf(appId)).toEqual(before);
 
-    const [next] = await service.reconciliation!.sweep(appId);
+    const [next] = await service.reconciliation!.sweep(BigInt(appId));
     expect(next).toMatchObject({ status: "succeeded", fetched: 10, created: 0 });
   });
 
@@ -44,7 +44,7 @@ describe("a window that fails", () => {
     fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 450, nowSec() - 2 * 3600, 5));
     fixture.fake.failNext(1, { code: "InvalidParameterValue", message: "PageNumber is out of range." }, 3);
 
-    const [failed] = await service.reconciliation!.sweep(appId);
+    const [failed] = await service.reconciliation!.sweep(BigInt(appId));
 
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toMatch(/^InvalidParameterValue: PageNumber is out of range\./);
@@ -53,7 +53,7 @@ describe("a window that fails", () => {
     expect(run).toMatchObject({ status: "failed", fetched: failed!.fetched, created: failed!.created });
     expect(await service.database.prisma.callSession.count({ where: { sdkAppId: BigInt(appId) } })).toBe(failed!.created);
 
-    const [retried] = await service.reconciliation!.sweep(appId);
+    const [retried] = await service.reconciliation!.sweep(BigInt(appId));
     expect(retried).toMatchObject({ status: "succeeded", fetched: 450, created: 450 - failed!.created });
     expect(await watermarkOf(appId)).not.toBeNull();
   });
@@ -64,7 +64,7 @@ describe("a window that fails", () => {
     fixture.fake.failNext(2, "network");
     fixture.fake.failNext(1, { code: "InternalError", message: "An internal error has occurred." });
 
-    const [run] = await service.reconciliation!.sweep(appId);
+    const [run] = await service.reconciliation!.sweep(BigInt(appId));
 
     expect(run).toMatchObject({ status: "succeeded", fetched: 150, created: 150 });
     expect(fixture.fake.answers(appId).filter((answer) => answer !== "ok").sort()).toEqual(["InternalError", "network", "network"]);
@@ -82,7 +82,7 @@ describe("a window that fails", () => {
     const numericUrl = offContract({ ...answeredInboundCall(numericUrlSession, start + 500), RecordURL: 42 });
     fixture.fake.source.add(appId, ...good, withoutSessionId, numericUrl);
 
-    const [failed] = await service.reconciliation!.sweep(appId);
+    const [failed] = await service.reconciliation!.sweep(BigInt(appId));
 
     expect(failed).toMatchObject({ status: "failed", complete: true, fetched: 7, created: 5, updated: 0, unchanged: 0, failedRecords: 2 });
     const run = await service.database.prisma.reconcileRun.findUniqueOrThrow({ where: { id: failed!.runId } });
@@ -101,7 +101,7 @@ describe("a window that fails", () => {
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
 
-    const [again] = await service.reconciliation!.sweep(appId);
+    const [again] = await service.reconciliation!.sweep(BigInt(appId));
 
     expect(again).toMatchObject({ status: "failed", fetched: 7, created: 0, unchanged: 5, failedRecords: 2 });
     expect(await service.database.prisma.telCdrRecord.count({ where: { sdkAppId: BigInt(appId) } })).toBe(7);
@@ -115,7 +115,7 @@ describe("a window that fails", () => {
     const later = sampleTelCdrs(appId, 3, hour + 3600 + 60, 60);
     fixture.fake.source.add(appId, withoutSessionId, ...later);
 
-    const results = await hourlyService.reconciliation!.sweep(appId);
+    const results = await hourlyService.reconciliation!.sweep(BigInt(appId));
 
     const runs = await hourlyService.database.prisma.reconcileRun.findMany({ where: { id: { in: results.map((result) => result.runId) } }, orderBy: { windowStart: "asc" } });
     const failedAt = runs.findIndex((run) => run.status === "failed");

@@ -30,7 +30,7 @@ describe("recordings found by reconciliation", () => {
       redis: redis.open("commands"),
     });
     try {
-      await reconciliation.reconcileWindow(appId, { start: start - 60, end: start + 60 });
+      await reconciliation.reconcileWindow(BigInt(appId), { start: start - 60, end: start + 60 });
 
       const recordings = await context.service.database.prisma.recording.findMany({ where: { sdkAppId: BigInt(appId) }, select: { id: true } });
       expect(recordings).toHaveLength(rowsListed(listed).recordings);

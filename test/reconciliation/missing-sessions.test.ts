@@ -24,7 +24,7 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     context.fixture.fake.source.add(appId, answeredInboundCall(pushed, start), answeredInboundCall(answered, start + 30), transferredCall, voicemailRecord);
     await context.service.push("cdr", sampleCdr(appId, pushed, { StartTimestamp: start }));
 
-    const result = await context.service.reconciliation!.reconcileWindow(appId, window());
+    const result = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
 
     expect(result).toMatchObject({ status: "succeeded", fetched: 4, created: 3, updated: 1, unchanged: 0, failedRecords: 0 });
     const run = await prisma().reconcileRun.findUniqueOrThrow({ where: { id: result.runId }, include: { missingSessions: true } });
@@ -65,7 +65,7 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     await context.service.push("cdr", sampleCdr(appId, sessionId, { StartTimestamp: start, RecordId: listed.RecordId, ServeParticipants: [pushedLeg] }));
     await context.service.push("record", sampleRecord(appId, sessionId, { RecordId: agentLeg.RecordId, RecordURL: "https://recorder-1.cos.ap-shanghai.myqcloud.com/agent.mp3" }));
 
-    const result = await context.service.reconciliation!.reconcileWindow(appId, window());
+    const result = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
 
     expect(result).toMatchObject({ status: "succeeded", fetched: 1, created: 0, updated: 1 });
     const where = { sdkAppId: BigInt(appId), sessionId };
@@ -81,7 +81,7 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     const voicemailRecord = voicemailCall(voicemail, start + 20);
     context.fixture.fake.source.add(appId, answeredInboundCall(answered, start), aiAgentCall(aiAgent, start + 10), voicemailRecord, unansweredOutboundCall(outbound, start + 30));
 
-    await context.service.reconciliation!.reconcileWindow(appId, window());
+    await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
 
     const session = (sessionId: string) => prisma().callSession.findUniqueOrThrow({ where: { sdkAppId_sessionId: { sdkAppId: BigInt(appId), sessionId } } });
     expect(await session(answered)).toMatchObject({
@@ -133,7 +133,7 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     const [sparse, nulls, empty] = [uniqueSessionId(), uniqueSessionId(), uniqueSessionId()];
     context.fixture.fake.source.add(appId, sparseCall(sparse, start), callWithNulls(nulls, start + 1), callWithEmptyValues(empty, start + 2));
 
-    const result = await context.service.reconciliation!.reconcileWindow(appId, window());
+    const result = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
 
     expect(result).toMatchObject({ status: "succeeded", fetched: 3, created: 3, failedRecords: 0 });
     const rows = await prisma().$queryRaw<Record<string, unknown>[]>`
@@ -158,8 +158,8 @@ describe("a reconcile run over a window of the SDK's TelCdrInfo records", () => 
     const listed = { ...transferredInboundCall(sessionId, nowSec() - 2 * 3600), FieldAddedNextYear: { nested: [1, "two"] } };
     context.fixture.fake.source.add(appId, listed);
 
-    const first = await context.service.reconciliation!.reconcileWindow(appId, window());
-    const second = await context.service.reconciliation!.reconcileWindow(appId, window());
+    const first = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
+    const second = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window());
 
     const raw = await prisma().telCdrRecord.findMany({ where: { sdkAppId: BigInt(appId) } });
     expect(raw).toHaveLength(1);

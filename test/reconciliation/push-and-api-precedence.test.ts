@@ -55,7 +55,7 @@ describe("who wins between a push and DescribeTelCdr", () => {
 
   async function deliver(sdkAppId: number, delivery: Delivery): Promise<void> {
     if (delivery.kind === "api") {
-      const result = await context.service.reconciliation!.reconcileWindow(sdkAppId, { start: delivery.startSec, end: delivery.startSec });
+      const result = await context.service.reconciliation!.reconcileWindow(BigInt(sdkAppId), { start: delivery.startSec, end: delivery.startSec });
       expect(result).toMatchObject({ status: "succeeded", fetched: 1 });
       return;
     }

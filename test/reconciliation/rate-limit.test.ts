@@ -24,8 +24,8 @@ describe("the request rate per application", () => {
     const started = performance.now();
 
     const [a, b] = await Promise.all([
-      workerA.reconciliation!.reconcileWindow(appId, { start: first, end: first + 2999 }),
-      workerB.reconciliation!.reconcileWindow(appId, { start: first + 3000, end: first + 6000 }),
+      workerA.reconciliation!.reconcileWindow(BigInt(appId), { start: first, end: first + 2999 }),
+      workerB.reconciliation!.reconcileWindow(BigInt(appId), { start: first + 3000, end: first + 6000 }),
     ]);
 
     expect(a).toMatchObject({ status: "succeeded", fetched: 1500, created: 1500 });
@@ -43,7 +43,7 @@ describe("the request rate per application", () => {
     fixture.fake.source.add(appId, ...sampleTelCdrs(appId, 1200, first));
     fixture.fake.failNext(3, { code: "RequestLimitExceeded", message: "The number of requests exceeds the frequency limit." });
 
-    const result = await workerA.reconciliation!.reconcileWindow(appId, { start: first, end: first + 1200 });
+    const result = await workerA.reconciliation!.reconcileWindow(BigInt(appId), { start: first, end: first + 1200 });
 
     expect(result).toMatchObject({ status: "succeeded", fetched: 1200, created: 1200 });
     const answers = fixture.fake.answers(appId);

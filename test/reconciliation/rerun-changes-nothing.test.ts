@@ -10,12 +10,12 @@ describe("reading a window again", () => {
     const listed = sampleTelCdrs(appId, 250, nowSec() - 2 * 3600);
     context.fixture.fake.source.add(appId, ...listed);
     const window = { start: nowSec() - 3 * 3600, end: nowSec() - 600 };
-    const first = await context.service.reconciliation!.reconcileWindow(appId, window);
+    const first = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window);
     const prisma = context.service.database.prisma;
     const rowsAfterFirst = await countRows(context.service, appId);
     const lastWrittenAfterFirst = await lastWritten(context.service, appId);
 
-    const second = await context.service.reconciliation!.reconcileWindow(appId, window);
+    const second = await context.service.reconciliation!.reconcileWindow(BigInt(appId), window);
 
     expect(first).toMatchObject({ status: "succeeded", fetched: 250, created: 250, updated: 0, unchanged: 0, failedRecords: 0 });
     expect(second).toMatchObject({ status: "succeeded", fetched: 250, created: 0, updated: 0, unchanged: 250, failedRecords: 0 });

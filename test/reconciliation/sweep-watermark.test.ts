@@ -22,7 +22,7 @@ describe("the scheduled sweep of an application", () => {
     const [tooOld, inside, inProgress] = [uniqueSessionId(), uniqueSessionId(), uniqueSessionId()];
     context.fixture.fake.source.add(appId, sampleTelCdr(tooOld, now - 7 * 3600), sampleTelCdr(inside, now - 3600), sampleTelCdr(inProgress, now - 60));
 
-    const results = await context.service.reconciliation!.sweep(appId);
+    const results = await context.service.reconciliation!.sweep(BigInt(appId));
 
     const runs = await windowsOf(results);
     expect(seconds(runs[0]!.windowStart)).toBeCloseTo(now - 6 * 3600, -1);
@@ -36,12 +36,12 @@ describe("the scheduled sweep of an application", () => {
 
   it("then starts RECONCILE_OVERLAP_SEC before the watermark, so calls listed late are still found", async () => {
     const appId = uniqueSdkAppId();
-    await context.service.reconciliation!.sweep(appId);
+    await context.service.reconciliation!.sweep(BigInt(appId));
     const { reconciledUntil } = await context.service.database.prisma.reconcileWatermark.findUniqueOrThrow({ where: { sdkAppId: BigInt(appId) } });
     const listedLate = uniqueSessionId();
     context.fixture.fake.source.add(appId, sampleTelCdr(listedLate, seconds(reconciledUntil) - 600));
 
-    const [next] = await context.service.reconciliation!.sweep(appId);
+    const [next] = await context.service.reconciliation!.sweep(BigInt(appId));
 
     const [run] = await windowsOf([next!]);
     expect(seconds(run!.windowStart)).toBe(seconds(reconciledUntil) - OVERLAP);

@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
+import { sdkAppIdField } from "../../tccc/sdk-app-id";
 import { secretsEqual } from "../../auth/credentials";
 import { AppError } from "../../errors/app-errors";
 import { requireSameOrigin } from "../../http/same-origin";
@@ -29,7 +30,7 @@ export interface AdminPageOptions {
 const LEGACY_TOKEN_COOKIE = "tccc_admin";
 
 const reconcileForm = z.object({
-  sdkAppId: z.coerce.number().int().positive(),
+  sdkAppId: sdkAppIdField,
   // datetime-local inputs carry no zone: the form says they are UTC
   from: z.string().min(1).transform((text) => new Date(`${text}Z`)),
   to: z.string().min(1).transform((text) => new Date(`${text}Z`)),

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { reconcileWindowJob } from "../../reconciliation/reconcile-jobs";
 import { type BackfillProgress, type BackfillRequest, type ReconciliationService } from "../../reconciliation/reconciliation-service";
 import { BackfillRangeError } from "../../reconciliation/windows";
-import { parseInstant, parseSdkAppId, requiredOption, stringOption } from "../args";
+import { parseInstant, sdkAppIdOption, requiredOption, stringOption } from "../args";
 import type { CliContext } from "../cli-context";
 import type { CliCommand } from "../command";
 import { ExitCode, UsageError } from "../exit-codes";
@@ -53,7 +53,7 @@ and end) and returns at once; GET /admin/reconcile/runs shows them later. Needs 
   options: { "sdk-app-id": { type: "string" }, from: { type: "string" }, to: { type: "string" }, "no-wait": { type: "boolean" }, "poll-ms": { type: "string" } },
   async run(args, context) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(" ")}`);
-    const sdkAppId = parseSdkAppId(requiredOption(args, "sdk-app-id"));
+    const sdkAppId = sdkAppIdOption(requiredOption(args, "sdk-app-id"));
     const from = parseInstant("from", requiredOption(args, "from"));
     const to = parseInstant("to", requiredOption(args, "to"));
     const pollMs = Number(stringOption(args, "poll-ms") ?? DEFAULT_POLL_MS);

@@ -1,5 +1,5 @@
 import { readOperationalStatus, type OperationalStatus } from "../../observability/operational-status";
-import { parseSdkAppId, stringOption } from "../args";
+import { sdkAppIdOption, stringOption } from "../args";
 import type { CliCommand } from "../command";
 import { ExitCode } from "../exit-codes";
 
@@ -50,7 +50,7 @@ scheduled sweep.`,
   options: { "sdk-app-id": { type: "string" }, json: { type: "boolean" } },
   async run(args, context) {
     const appOption = stringOption(args, "sdk-app-id");
-    const sdkAppId = appOption === undefined ? undefined : BigInt(parseSdkAppId(appOption));
+    const sdkAppId = appOption === undefined ? undefined : sdkAppIdOption(appOption);
     const [prisma, jobs] = await Promise.all([context.database(), context.jobs()]);
     const [status, queues] = await Promise.all([readOperationalStatus(prisma, sdkAppId), jobs.depths(await jobs.discoverQueues())]);
     if (args.values.json) context.out.result(JSON.stringify({ queues, ...status }, null, 2));

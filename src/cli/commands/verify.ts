@@ -1,7 +1,7 @@
 import { PROJECT_ROOT } from "../../config/project-root";
 import { createStorage } from "../../recording-mirror/storage/create-storage";
 import { allMatch, verifyStorage, type Finding, type VerifyOptions, type VerifyProgress, type VerifyReport } from "../../recording-mirror/verify-storage";
-import { parseInstant, parseSdkAppId, stringOption, type ParsedArgs } from "../args";
+import { parseInstant, sdkAppIdOption, stringOption, type ParsedArgs } from "../args";
 import type { CliCommand } from "../command";
 import { ExitCode, UsageError } from "../exit-codes";
 
@@ -14,7 +14,7 @@ function optionsFrom(args: ParsedArgs): VerifyOptions {
   const sample = stringOption(args, "sample");
   if (sample !== undefined && !/^[1-9]\d{0,8}$/.test(sample)) throw new UsageError(`--sample must be a positive number of recordings, not ${JSON.stringify(sample)}`);
   return {
-    sdkAppId: app === undefined ? undefined : BigInt(parseSdkAppId(app)),
+    sdkAppId: app === undefined ? undefined : sdkAppIdOption(app),
     since: since === undefined ? undefined : parseInstant("since", since),
     sample: sample === undefined ? undefined : Number(sample),
   };
