@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { BASELINE_TABLE } from "./baseline-receiver";
-import { recreateDatabase } from "./bench-databases";
+import { databaseName, recreateDatabase } from "./bench-databases";
 
 /** The three receivers bench:ingest compares, each a compiled entry point (npm run bench:ingest builds first). */
 
@@ -47,7 +47,8 @@ export function targets(poolSize: number): Target[] {
         HOST: "127.0.0.1",
         LOG_LEVEL: "info",
         MIGRATE_ON_START: "false",
-        QUEUE_PREFIX: "{bench-ingest}",
+        // Redis is shared: queues named after the database, so two benches (other BENCH_DATABASE_URLs) never meet
+        QUEUE_PREFIX: `{${databaseName(databaseUrl)}}`,
         // the bodies name the vendor's recording hosts, and the bench never leaves loopback: bench:mirror measures the mirror
         MIRROR_ENABLED: "false",
         PUSH_AUTH: "basic",
