@@ -56,7 +56,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
   const onRecordingsStored = mirror.queueMirrorJobs;
-  const intake = createPushIntakeService({ prisma, logger, onRecordingsStored });
+  const intake = createPushIntakeService({ pool: database.pool, logger, onRecordingsStored });
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   const replayJob = replayPushesJob(pushAdmin);
   const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });

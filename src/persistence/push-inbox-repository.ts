@@ -1,4 +1,4 @@
-import type { Sql } from "./database";
+import type { StatementRunner } from "./database";
 import { toJsonRows } from "./sql-json";
 
 export type PushStatus = "processed" | "failed";
@@ -33,7 +33,7 @@ const INSERT_PUSHES_SQL = `
  * new. A concurrent duplicate waits on the unique index until the first transaction ends, so it is only ever answered
  * after the original is committed. Push uuids must be unique within one call.
  */
-export async function insertPushesOrCountDuplicates(sql: Sql, pushes: NewPush[]): Promise<Set<string>> {
+export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[]): Promise<Set<string>> {
   const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
   const rows = await sql.$queryRawUnsafe<{ push_uuid: string; inserted: boolean }[]>(INSERT_PUSHES_SQL, toJsonRows(sorted));
   return new Set(rows.filter((row) => row.inserted).map((row) => row.push_uuid));

@@ -1,7 +1,9 @@
+import type pg from "pg";
 import type { Logger } from "pino";
 import type { CallRecords } from "../persistence/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
-import { TRANSACTION_OPTIONS, isDatabaseUnavailable, postgresErrorCode, type Database } from "../persistence/database";
+import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
+import { inPooledTransaction } from "../persistence/pooled-transaction";
 import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";
 
 export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
@@ -10,7 +12,8 @@ export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
 }
 
 export interface PushWriterOptions {
-  prisma: Database;
+  /** The service's connections (DatabaseHandle.pool). */
+  pool: pg.Pool;
   logger: Logger;
   /** Most pushes one transaction takes. */
   maxBatch?: number;
@@ -36,7 +39,7 @@ const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serializat
  * cannot fail the others.
  */
 export function createPushWriter(options: PushWriterOptions) {
-  const { prisma, logger } = options;
+  const { pool, logger } = options;
   const maxBatch = options.maxBatch ?? 200;
   const maxConcurrent = options.maxConcurrentBatches ?? 2;
   const waiting: Waiting[] = [];
@@ -50,7 +53,7 @@ export function createPushWriter(options: PushWriterOptions) {
       if (first) first.copies += 1;
       else firstByUuid.set(push.pushUuid, { push, copies: 0 });
     }
-    const { inserted, recordingIds } = await prisma.$transaction(async (tx) => {
+    const { inserted, recordingIds } = await inPooledTransaction(pool, async (tx) => {
       const newUuids = await insertPushesOrCountDuplicates(
         tx,
         [...firstByUuid.values()].map(({ push: { records: _records, ...row }, copies }) => ({ ...row, duplicatesInBatch: copies })),
@@ -58,7 +61,7 @@ export function createPushWriter(options: PushWriterOptions) {
       const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
       const saved = records.length > 0 ? await saveCallRecords(tx, records, "push") : undefined;
       return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
-    }, TRANSACTION_OPTIONS);
+    });
 
     if (recordingIds.length > 0 && options.onRecordingsStored) {
       // not awaited: the answer to TCCC must not wait on Redis, and the mirror sweep finds these rows again anyway
