@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import { adminSurface } from "./admin/admin-surface";
@@ -21,6 +21,9 @@ import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
 import { createRecordingMirror } from "./recording-mirror/recording-mirror";
+
+/** While stopping, how often connections that finished their request are closed. */
+const IDLE_SWEEP_MS = 100;
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -113,8 +116,12 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       await Promise.all(
         servers.map((server) => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // a client that keeps its connection alive and sends the next push at once would hold it open until the
+          // deadline: from now on every answer closes its connection, and connections left idle are closed
+          server.on("request", (_req, res: ServerResponse) => res.setHeader("Connection", "close"));
           server.closeIdleConnections();
-          return closed;
+          const closeIdle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+          return closed.finally(() => clearInterval(closeIdle));
         }),
       );
       await reconciliation?.stop();
@@ -127,7 +134,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 }
 
 /** MIGRATE_ON_START: a database that is away or refuses us stops the start with one line that says which and where. */
-async function migrateAtStart(config: AppConfig, logger: Logger): Promise<void> {
+export async function migrateAtStart(config: AppConfig, logger: Logger): Promise<void> {
   const where = `PostgreSQL at ${urlWithoutPassword(config.DATABASE_URL)}`;
   try {
     // in a thread that ends afterwards, so the schema engine does not stay resident for the life of the process
