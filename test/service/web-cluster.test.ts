@@ -11,6 +11,14 @@ import { uniqueSdkAppId, uniqueSessionId } from "../support/test-service";
 
 const PROCESSES = 3;
 
+/**
+ * Calls' CDRs only: the record pushes would leave tracks pending (the mirror is off here) in the shared test database,
+ * where the mirror tests' sweep, global by design, would meet them.
+ */
+function* cdrPushes(sdkAppId: number) {
+  for (const push of callPushes(sdkAppId)) if (push.action === "cdr") yield push;
+}
+
 /** WEB_CONCURRENCY: several HTTP processes on one port, writing to one database at once. */
 describe(`WEB_CONCURRENCY=${PROCESSES}`, () => {
   const clusterEnv = () => ({
@@ -96,7 +104,7 @@ describe(`WEB_CONCURRENCY=${PROCESSES}`, () => {
   it("on SIGTERM under load, every process finishes what it accepted: every acknowledged push is stored, and the primary exits 0", async () => {
     const service = await startCluster();
     const sdkAppId = uniqueSdkAppId();
-    const stream = streamPushes(() => service.url, callPushes(sdkAppId), 16);
+    const stream = streamPushes(() => service.url, cdrPushes(sdkAppId), 16);
     await stream.untilAcknowledged(150);
 
     const exit = await service.signal("SIGTERM");
