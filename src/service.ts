@@ -11,6 +11,7 @@ import type { AppConfig } from "./config/env";
 import { errorReason, StartupError } from "./errors/startup-error";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
+import { PROJECT_ROOT } from "./config/project-root";
 import type { Logger } from "./logging/logger";
 import { urlWithoutPassword } from "./logging/redact-url";
 import { createMetrics, type Metrics } from "./observability/metrics";
@@ -20,7 +21,11 @@ import { isDatabaseUnavailable, openDatabase, postgresErrorCode, type DatabaseHa
 import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate-in-thread";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
-import { createRecordingMirror } from "./recording-mirror/recording-mirror";
+import { telCdrApiFromConfig } from "./reconciliation/tel-cdr-api";
+import { queueMirrorJobs } from "./recording-mirror/mirror-jobs";
+import { createRecordingMirror, MIRROR_QUEUE_IDS } from "./recording-mirror/recording-mirror";
+import { createStorage } from "./recording-mirror/storage/create-storage";
+import { createRedisConnections } from "./redis/redis-connections";
 
 /** While stopping, how often connections that finished their request are closed. */
 const IDLE_SWEEP_MS = 100;
@@ -51,27 +56,29 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const { prisma } = database;
-  const jobs = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+  const redis = createRedisConnections({ url: config.REDIS_URL, logger, name: `${config.QUEUE_PREFIX}:${config.ROLE}` });
+  const jobs = createJobQueues({ redis, prefix: config.QUEUE_PREFIX, logger });
+  const storage = createStorage(config, PROJECT_ROOT, logger);
+  const api = telCdrApiFromConfig(config);
   const metrics = createMetrics();
   // the service starts without them (pushes answer 503 until PostgreSQL is back; Redis only moves work): say so once
   if (!config.MIGRATE_ON_START) warnIfUnreachable(logger, "PostgreSQL", config.DATABASE_URL, () => prisma.$queryRaw`SELECT 1`, "pushes are refused with 503 until it answers");
   warnIfUnreachable(logger, "Redis", config.REDIS_URL, () => jobs.ping(), "pushes are still stored; mirror and reconciliation work resumes when it answers");
 
-  const mirror = createRecordingMirror({ config, jobs, sql: prisma, logger, metrics });
-  const onRecordingsStored = mirror.queueMirrorJobs;
+  const mirror = createRecordingMirror({ config, jobs, sql: prisma, storage, logger, metrics });
+  const onRecordingsStored = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
   const intake = createPushIntakeService({ pool: database.pool, logger, onRecordingsStored });
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
-  const replayJob = replayPushesJob(pushAdmin);
-  const reconciliation = createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored });
+  if (!api) logger.info("reconciliation disabled: TCCC_SECRET_ID and TCCC_SECRET_KEY are not set");
+  const reconciliation = api ? createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored, api, redis: redis.open("commands", "reconciliation") }) : undefined;
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation, onRecordingsStored);
-  const replayTelCdrJob = replayTelCdrRecordsJob(reconcileAdmin);
   const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
-  const queueIds = [replayJob.id, replayTelCdrJob.id, ...mirror.queueIds, ...(reconciliation?.queueIds ?? [])];
+  const queueIds = [replayPushesJob.id, replayTelCdrRecordsJob.id, ...MIRROR_QUEUE_IDS, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds, logger, intervalSec: config.METRICS_STATE_INTERVAL_SEC });
 
   if (config.ROLE !== "api") {
-    jobs.startWorker(replayJob);
-    jobs.startWorker(replayTelCdrJob);
+    jobs.startWorker(replayPushesJob, pushAdmin);
+    jobs.startWorker(replayTelCdrRecordsJob, reconcileAdmin);
     await mirror.start();
     await reconciliation?.start();
   }
@@ -86,7 +93,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       metrics,
       intake,
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
-      admin: adminSurface({ config, prisma, logger, pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, replayTelCdrJob, queueIds }),
+      admin: adminSurface({ config, prisma, logger, pushAdmin, reconcileAdmin, recordingAdmin, jobs, queueIds }),
     });
     const server = await listen(app, config.HOST, config.PORT);
     // TCCC may keep connections alive; a keep-alive timeout above a typical proxy's avoids resets under load
@@ -126,7 +133,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       );
       await reconciliation?.stop();
       await jobs.close();
-      mirror.close();
+      await redis.closeAll();
+      storage.close();
       await database.close();
       logger.info("service stopped");
     },

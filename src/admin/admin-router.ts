@@ -8,8 +8,8 @@ import { adminOpenApiDocument } from "./admin-openapi";
 import { pushFilterSchema, type PushAdminService, type PushView } from "./push-admin-service";
 import { telCdrRecordFilterSchema, type ReconcileAdminService, type ReconcileRunView, type TelCdrRecordView } from "./reconcile-admin-service";
 import type { FailedRecordingView, RecordingAdminService } from "./recording-admin-service";
-import type { replayPushesJob } from "./replay-pushes-job";
-import type { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
+import { replayPushesJob } from "./replay-pushes-job";
+import { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
 
 export interface AdminApiOptions {
   access: AdminAccess | undefined;
@@ -17,8 +17,6 @@ export interface AdminApiOptions {
   reconcileAdmin: ReconcileAdminService;
   recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
-  replayJob: ReturnType<typeof replayPushesJob>;
-  replayTelCdrJob: ReturnType<typeof replayTelCdrRecordsJob>;
 }
 
 /** The largest JSON body an admin request may carry: filters and ranges, never data. */
@@ -114,7 +112,7 @@ const replayOutcome = z.object({ status: z.enum(["processed", "failed"]), error:
 
 /** Every route of the admin JSON API; the OpenAPI document at /admin/openapi.json is generated from this list. */
 export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApiRoute[] {
-  const { pushAdmin, reconcileAdmin, recordingAdmin, jobs, replayJob, replayTelCdrJob } = options;
+  const { pushAdmin, reconcileAdmin, recordingAdmin, jobs } = options;
   return [
     defineRoute({
       id: "listPushes",
@@ -134,7 +132,7 @@ export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApi
       body: pushFilterSchema.strict(),
       bodyOptional: true,
       response: { status: 202, description: "the job was queued", schema: z.object({ jobId: z.string().optional(), filter: pushFilterSchema }) },
-      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayJob, filter)).id, filter }),
+      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayPushesJob, filter)).id, filter }),
     }),
     defineRoute({
       id: "replayPush",
@@ -192,7 +190,7 @@ export function adminApiRoutes(options: Omit<AdminApiOptions, "access">): AnyApi
       body: telCdrRecordFilterSchema.strict(),
       bodyOptional: true,
       response: { status: 202, description: "the job was queued", schema: z.object({ jobId: z.string().optional(), filter: telCdrRecordFilterSchema }) },
-      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayTelCdrJob, filter)).id, filter }),
+      handle: async ({ body: filter }) => ({ jobId: (await jobs.enqueue(replayTelCdrRecordsJob, filter)).id, filter }),
     }),
     defineRoute({
       id: "replayTelCdrRecord",

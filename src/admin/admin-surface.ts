@@ -13,8 +13,6 @@ import type { PushAdminService } from "./push-admin-service";
 import { queueBoardRouter } from "./queue-board-router";
 import type { ReconcileAdminService } from "./reconcile-admin-service";
 import type { RecordingAdminService } from "./recording-admin-service";
-import type { replayPushesJob } from "./replay-pushes-job";
-import type { replayTelCdrRecordsJob } from "./replay-tel-cdr-records-job";
 
 export interface AdminSurfaceOptions {
   config: Pick<AppConfig, "ADMIN_TOKEN" | "ADMIN_SESSION_TTL_SEC" | "ADMIN_SIGNIN_MAX_ATTEMPTS" | "ADMIN_SIGNIN_WINDOW_SEC">;
@@ -24,8 +22,6 @@ export interface AdminSurfaceOptions {
   reconcileAdmin: ReconcileAdminService;
   recordingAdmin: RecordingAdminService;
   jobs: JobQueues;
-  replayJob: ReturnType<typeof replayPushesJob>;
-  replayTelCdrJob: ReturnType<typeof replayTelCdrRecordsJob>;
   /** Queues the page and the board show. */
   queueIds: string[];
 }
@@ -73,12 +69,11 @@ export function adminSurface(options: AdminSurfaceOptions): Router {
       reconcileAdmin: options.reconcileAdmin,
       recordingAdmin: options.recordingAdmin,
       jobs,
-      replayJob: options.replayJob,
       queueIds,
     }),
   );
   router.use(queueBoardRouter(access, jobs, queueIds));
-  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs, replayJob: options.replayJob, replayTelCdrJob: options.replayTelCdrJob }));
+  router.use(adminApiRouter({ access, pushAdmin: options.pushAdmin, reconcileAdmin: options.reconcileAdmin, recordingAdmin: options.recordingAdmin, jobs }));
   router.use("/admin", adminNotFound);
   router.use("/admin", adminErrorHandler(logger));
   return router;

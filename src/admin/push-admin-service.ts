@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Database } from "../persistence/database";
+import { countPushes, listPushes, pushesAfter, type PushSelection } from "../persistence/push-inbox-repository";
 import { replayPush, type ReplayOutcome } from "../push-intake/push-replay";
 import { PUSH_ACTIONS } from "../tccc/payloads";
 import { REPLAY_PAGE_SIZE, replayInPages } from "./bulk-replay";
@@ -33,7 +34,7 @@ export interface PushAdminDependencies {
 
 /** What admins do with stored pushes: look at them and replay them. */
 export function createPushAdminService({ prisma, onRecordingsStored }: PushAdminDependencies) {
-  const where = (filter: PushFilter) => ({
+  const selection = (filter: PushFilter): PushSelection => ({
     status: filter.status,
     action: filter.action,
     sdkAppId: filter.sdkAppId === undefined ? undefined : BigInt(filter.sdkAppId),
@@ -47,7 +48,7 @@ export function createPushAdminService({ prisma, onRecordingsStored }: PushAdmin
 
   return {
     async list(filter: PushFilter, limit: number): Promise<PushView[]> {
-      const rows = await prisma.pushInbox.findMany({ where: where(filter), orderBy: { receivedAt: "desc" }, take: limit });
+      const rows = await listPushes(prisma, selection(filter), limit);
       return rows.map((row) => ({
         pushUuid: row.pushUuid,
         action: row.action,
@@ -68,9 +69,8 @@ export function createPushAdminService({ prisma, onRecordingsStored }: PushAdmin
     /** Replays every push matching the filter, oldest first, in pages; reports progress as it goes. */
     async replayMatching(filter: PushFilter, onProgress: (done: number, total: number) => Promise<void> = async () => undefined) {
       return replayInPages({
-        total: await prisma.pushInbox.count({ where: where(filter) }),
-        page: (afterId) =>
-          prisma.pushInbox.findMany({ where: { ...where(filter), id: { gt: afterId } }, orderBy: { id: "asc" }, take: REPLAY_PAGE_SIZE, select: { id: true, pushUuid: true } }),
+        total: await countPushes(prisma, selection(filter)),
+        page: (afterId) => pushesAfter(prisma, selection(filter), afterId, REPLAY_PAGE_SIZE),
         replay: ({ pushUuid }) => replay(pushUuid),
         onProgress,
       });

@@ -1,5 +1,4 @@
 import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import { Router } from "express";
 import type { JobQueues } from "../jobs/job-queues";
@@ -9,7 +8,7 @@ import { adminAuthentication, type AdminAccess } from "./admin-auth";
 export function queueBoardRouter(access: AdminAccess | undefined, jobs: JobQueues, queueIds: string[]): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath("/admin/queues");
-  createBullBoard({ queues: queueIds.map((id) => new BullMQAdapter(jobs.queue(id))), serverAdapter });
+  createBullBoard({ queues: jobs.boardAdapters(queueIds), serverAdapter });
   const router = Router();
   router.use("/admin/queues", adminAuthentication(access), serverAdapter.getRouter());
   return router;

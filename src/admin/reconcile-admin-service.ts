@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { ConflictError } from "../errors/app-errors";
 import type { Database } from "../persistence/database";
+import { listRuns } from "../persistence/reconcile-runs-repository";
+import { countTelCdrRecords, listTelCdrRecords, telCdrRecordsAfter, type TelCdrRecordSelection } from "../persistence/tel-cdr-records-repository";
 import type { ReconciliationService } from "../reconciliation/reconciliation-service";
 import { replayTelCdrRecord, type TelCdrReplayOutcome } from "../reconciliation/tel-cdr-records";
 import { REPLAY_PAGE_SIZE, replayInPages } from "./bulk-replay";
@@ -59,7 +61,7 @@ export function createReconcileAdminService(
   reconciliation: ReconciliationService | undefined,
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>,
 ) {
-  const where = (filter: TelCdrRecordFilter) => ({
+  const selection = (filter: TelCdrRecordFilter): TelCdrRecordSelection => ({
     status: filter.status,
     sdkAppId: filter.sdkAppId === undefined ? undefined : BigInt(filter.sdkAppId),
     sessionId: filter.sessionId,
@@ -82,12 +84,7 @@ export function createReconcileAdminService(
     },
 
     async listRuns(filter: { sdkAppId?: bigint; status?: string }, limit: number): Promise<ReconcileRunView[]> {
-      const runs = await prisma.reconcileRun.findMany({
-        where: { sdkAppId: filter.sdkAppId, status: filter.status },
-        orderBy: { id: "desc" },
-        take: limit,
-        include: { missingSessions: { take: MISSING_SHOWN, select: { sessionId: true } }, _count: { select: { missingSessions: true } } },
-      });
+      const runs = await listRuns(prisma, filter, limit, MISSING_SHOWN);
       return runs.map((run) => ({
         id: run.id.toString(),
         sdkAppId: run.sdkAppId.toString(),
@@ -108,7 +105,7 @@ export function createReconcileAdminService(
     },
 
     async listRecords(filter: TelCdrRecordFilter, limit: number): Promise<TelCdrRecordView[]> {
-      const rows = await prisma.telCdrRecord.findMany({ where: where(filter), orderBy: { lastSeenAt: "desc" }, take: limit, omit: { body: true } });
+      const rows = await listTelCdrRecords(prisma, selection(filter), limit);
       return rows.map((row) => ({
         id: row.id.toString(),
         sdkAppId: row.sdkAppId.toString(),
@@ -129,8 +126,8 @@ export function createReconcileAdminService(
     /** Replays every stored record matching the filter, oldest first, in pages; reports progress as it goes. */
     async replayRecords(filter: TelCdrRecordFilter, onProgress: (done: number, total: number) => Promise<void> = async () => undefined) {
       return replayInPages({
-        total: await prisma.telCdrRecord.count({ where: where(filter) }),
-        page: (afterId) => prisma.telCdrRecord.findMany({ where: { ...where(filter), id: { gt: afterId } }, orderBy: { id: "asc" }, take: REPLAY_PAGE_SIZE, select: { id: true } }),
+        total: await countTelCdrRecords(prisma, selection(filter)),
+        page: (afterId) => telCdrRecordsAfter(prisma, selection(filter), afterId, REPLAY_PAGE_SIZE),
         replay: ({ id }) => replayRecord(id),
         onProgress,
       });

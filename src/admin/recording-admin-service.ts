@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../errors/app-errors";
-import type { Database } from "../persistence/database";
-import { requeueTrack } from "../recording-mirror/mirror-repository";
+import type { Sql } from "../persistence/database";
+import { failedRecordingIdsAfter, listFailedRecordings, requeueTrack } from "../persistence/recordings-repository";
 
 export interface FailedRecordingView {
   id: string;
@@ -15,10 +15,10 @@ export interface FailedRecordingView {
 }
 
 /** What admins do with recordings: see those whose mirror failed, and send them (or any track) to the mirror again. */
-export function createRecordingAdminService(prisma: Database, queueMirrorJobs: (ids: bigint[]) => Promise<void>) {
+export function createRecordingAdminService(sql: Sql, queueMirrorJobs: (ids: bigint[]) => Promise<void>) {
   return {
     async listFailed(limit: number): Promise<FailedRecordingView[]> {
-      const rows = await prisma.recording.findMany({ where: { mirrorStatus: "failed" }, orderBy: { updatedAt: "desc" }, take: limit });
+      const rows = await listFailedRecordings(sql, limit);
       return rows.map((row) => ({
         id: row.id.toString(),
         sdkAppId: row.sdkAppId.toString(),
@@ -26,8 +26,8 @@ export function createRecordingAdminService(prisma: Database, queueMirrorJobs: (
         kind: row.kind,
         recordId: row.recordId,
         recordedAt: row.recordedAt?.toISOString() ?? null,
-        attempts: row.mirrorAttempts,
-        error: row.mirrorError,
+        attempts: row.attempts,
+        error: row.error,
         updatedAt: row.updatedAt.toISOString(),
       }));
     },
@@ -37,12 +37,12 @@ export function createRecordingAdminService(prisma: Database, queueMirrorJobs: (
       const counts = { queued: 0, inProgress: 0 };
       let afterId = 0n;
       for (;;) {
-        const page = await prisma.recording.findMany({ where: { mirrorStatus: "failed", id: { gt: afterId } }, orderBy: { id: "asc" }, take: 200, select: { id: true } });
+        const page = await failedRecordingIdsAfter(sql, afterId, 200);
         if (page.length === 0) return counts;
         const queued: bigint[] = [];
-        for (const { id } of page) {
+        for (const id of page) {
           afterId = id;
-          if ((await requeueTrack(prisma, id)) === "queued") queued.push(id);
+          if ((await requeueTrack(sql, id)) === "queued") queued.push(id);
           else counts.inProgress += 1;
         }
         await queueMirrorJobs(queued);
@@ -52,7 +52,7 @@ export function createRecordingAdminService(prisma: Database, queueMirrorJobs: (
     },
 
     async remirror(id: bigint): Promise<void> {
-      const result = await requeueTrack(prisma, id);
+      const result = await requeueTrack(sql, id);
       if (result === "not-found") throw new NotFoundError(`no recording with id ${id}`);
       if (result === "in-progress") throw new ConflictError(`recording ${id} is being mirrored right now`);
       await queueMirrorJobs([id]);

@@ -1,4 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Response } from "express";
+import type { Logger } from "../logging/logger";
 import type { AccessTokenIssuer } from "./access-tokens";
 import { parseBasicAuthorization, secretsEqual } from "./credentials";
 
@@ -6,7 +7,7 @@ import { parseBasicAuthorization, secretsEqual } from "./credentials";
  * RFC 6749 section 4.4: client credentials grant. TCCC's console is given this URL with a ClientID and ClientSecret and
  * asks it for a token before pushing. Errors use RFC 6749 section 5.2 bodies, not TCCC's ErrCode shape.
  */
-export function oauthTokenRouter(client: { id: string; secret: string }, tokens: AccessTokenIssuer): Router {
+export function oauthTokenRouter(client: { id: string; secret: string }, tokens: AccessTokenIssuer, logger: Logger): Router {
   const router = Router();
   const parsers = [express.urlencoded({ extended: false, limit: "16kb" }), express.json({ limit: "16kb" })];
 
@@ -38,10 +39,15 @@ export function oauthTokenRouter(client: { id: string; secret: string }, tokens:
     return res.status(200).json({ access_token: accessToken, token_type: "Bearer", expires_in: expiresIn });
   });
 
-  // a body the parsers reject (malformed JSON, too large) is still answered the RFC 6749 way
+  // every error of this surface is answered the RFC 6749 way: a body the parsers reject (malformed JSON, too large)
+  // as invalid_request, anything else as server_error, never in TCCC's push shape
   router.use("/oauth/token", ((error, _req, res, _next) => {
-    const status = (error as { status?: number }).status === 413 ? 413 : 400;
-    oauthError(res, status, "invalid_request", `request body could not be read: ${(error as Error).message}`);
+    const status = (error as { status?: number }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return oauthError(res, status === 413 ? 413 : 400, "invalid_request", `request body could not be read: ${(error as Error).message}`);
+    }
+    ((res.locals.logger as Logger | undefined) ?? logger).error({ err: error }, "token request failed");
+    if (!res.headersSent) oauthError(res, 500, "server_error", "internal error; retry later");
   }) as ErrorRequestHandler);
 
   return router;

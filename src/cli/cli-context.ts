@@ -4,6 +4,8 @@ import { createJobQueues, type JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import { openDatabase, type Database, type DatabaseHandle } from "../persistence/database";
 import { createReconciliationService, type ReconciliationService } from "../reconciliation/reconciliation-service";
+import { telCdrApiFromConfig } from "../reconciliation/tel-cdr-api";
+import { createRedisConnections } from "../redis/redis-connections";
 import { DependencyUnreachableError, UsageError } from "./exit-codes";
 
 export interface CliOutput {
@@ -42,6 +44,7 @@ function once<T>(open: () => Promise<T>): () => Promise<T> {
 }
 
 export function createCliContext(config: AppConfig, logger: Logger, out: CliOutput): CliContext {
+  const redis = createRedisConnections({ url: config.REDIS_URL, logger, name: `${config.QUEUE_PREFIX}:cli` });
   let databaseHandle: DatabaseHandle | undefined;
   let jobQueues: JobQueues | undefined;
   let reconciliationService: ReconciliationService | undefined;
@@ -57,7 +60,7 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
   });
 
   const jobs = once(async () => {
-    jobQueues = createJobQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+    jobQueues = createJobQueues({ redis, prefix: config.QUEUE_PREFIX, logger });
     const probe = jobQueues.ping();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -74,9 +77,10 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
   });
 
   const reconciliation = once(async () => {
+    const api = telCdrApiFromConfig(config);
+    if (!api) throw new UsageError("reconciliation is not configured: set TCCC_SECRET_ID and TCCC_SECRET_KEY");
     const [prisma, queues] = await Promise.all([database(), jobs()]);
-    reconciliationService = createReconciliationService({ config, prisma, jobs: queues, logger });
-    if (!reconciliationService) throw new UsageError("reconciliation is not configured: set TCCC_SECRET_ID and TCCC_SECRET_KEY");
+    reconciliationService = createReconciliationService({ config, prisma, jobs: queues, logger, api, redis: redis.open("commands", "reconciliation") });
     return reconciliationService;
   });
 
@@ -90,6 +94,7 @@ export function createCliContext(config: AppConfig, logger: Logger, out: CliOutp
     async close() {
       await reconciliationService?.stop();
       await jobQueues?.close();
+      await redis.closeAll();
       await databaseHandle?.close();
     },
   };

@@ -9,7 +9,7 @@ import type { Metrics } from "../observability/metrics";
 import { metricsRouter } from "../observability/metrics-router";
 import { mountPushRoute } from "../push-intake/push-router";
 import type { PushIntakeService } from "../push-intake/push-intake-service";
-import { errorHandler, notFoundHandler } from "./error-handler";
+import { notFoundHandler, tcccErrorHandler } from "./error-handler";
 import { requestContext } from "./request-context";
 
 export interface AppDependencies {
@@ -35,16 +35,16 @@ export function createApp({ config, logger, metrics, intake, readinessProbes, ad
       ? createAccessTokenIssuer({ secret: config.OAUTH_TOKEN_SECRET ?? "", ttlSec: config.OAUTH_TOKEN_TTL_SEC })
       : undefined;
   // first: pushes are nearly all the traffic
-  mountPushRoute(app, { intake, metrics, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES });
+  mountPushRoute(app, { intake, metrics, logger, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES });
   app.use(healthRouter(readinessProbes));
   // with METRICS_PORT, /metrics is served there instead
   if (config.METRICS_PORT === undefined) app.use(metricsRouter(metrics, config.METRICS_TOKEN));
 
-  if (tokens) app.use(oauthTokenRouter({ id: config.OAUTH_CLIENT_ID ?? "", secret: config.OAUTH_CLIENT_SECRET ?? "" }, tokens));
+  if (tokens) app.use(oauthTokenRouter({ id: config.OAUTH_CLIENT_ID ?? "", secret: config.OAUTH_CLIENT_SECRET ?? "" }, tokens, logger));
 
   app.use(admin);
 
   app.use(notFoundHandler);
-  app.use(errorHandler(logger, config.PUSH_BODY_LIMIT_BYTES));
+  app.use(tcccErrorHandler(logger, config.PUSH_BODY_LIMIT_BYTES));
   return app;
 }

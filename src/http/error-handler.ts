@@ -2,8 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, ErrCode, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
 
-/** Maps every error to TCCC's answer shape `{ErrCode, ErrMsg}`; nothing escapes as an HTML page or a crash. */
-export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+/**
+ * Maps every error to TCCC's answer shape `{ErrCode, ErrMsg}`; nothing escapes as an HTML page or a crash. The push
+ * surface's own handler, and the fallback of every route that has none (health, metrics, unknown paths); /admin
+ * answers RFC 9457 problems (admin-errors.ts) and /oauth/token RFC 6749 errors (oauth-token-router.ts).
+ */
+export function tcccErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error, bodyLimitBytes);
     const log = (res.locals.logger as Logger | undefined) ?? logger;

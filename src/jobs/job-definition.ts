@@ -7,14 +7,10 @@ export interface JobContext {
   logger: Logger;
 }
 
-/**
- * A kind of background work: its queue name, the zod schema of its payload (checked when queued and when run, since
- * Redis may hold payloads written by an older version) and the function that does it.
- */
-export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
-  id: string;
-  payload: Schema;
-  handle(payload: z.output<Schema>, context: JobContext): Promise<unknown>;
+export type JobHandler<Schema extends z.ZodType> = (payload: z.output<Schema>, context: JobContext) => Promise<unknown>;
+
+/** How a job is retried and run; a definition's defaults, which who enqueues or runs it may override from the config. */
+export interface JobSettings {
   concurrency?: number;
   /** Shared by all workers of this queue through Redis. */
   limiter?: { max: number; duration: number };
@@ -24,6 +20,18 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   backoffJitter?: number;
 }
 
-export function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Schema>): JobDefinition<Schema> {
+/**
+ * A kind of background work, defined at module level (Documenso's style): its queue name, the zod schema of its
+ * payload (checked when queued and when run, since Redis may hold payloads written by an older version) and a factory
+ * of the function that does it. Enqueueing needs only the definition, so the CLI and the admin API queue a job
+ * without building the service that runs it; the worker gives the factory what the work needs.
+ */
+export interface JobDefinition<Schema extends z.ZodType = z.ZodType, Deps = never> extends JobSettings {
+  id: string;
+  payload: Schema;
+  createHandler(deps: Deps): JobHandler<Schema>;
+}
+
+export function defineJob<Schema extends z.ZodType, Deps>(definition: JobDefinition<Schema, Deps>): JobDefinition<Schema, Deps> {
   return definition;
 }

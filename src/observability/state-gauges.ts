@@ -2,6 +2,7 @@ import { Counter, Gauge } from "prom-client";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
+import { lastDayRunStats } from "../persistence/reconcile-runs-repository";
 import type { Metrics } from "./metrics";
 import { readOperationalStatus, type OperationalStatus } from "./operational-status";
 
@@ -44,10 +45,7 @@ export function registerStateGauges(metrics: Metrics, deps: StateGaugeDependenci
   async function read(): Promise<StateReading> {
     const [status, recentRuns, queueDepths] = await Promise.all([
       readOperationalStatus(prisma),
-      // reconcile_runs_started_at_idx: the last day's runs, however long the history
-      prisma.$queryRaw<StateReading["recentRuns"]>`
-        SELECT sdk_app_id, count(*) FILTER (WHERE status = 'failed')::int AS failed, coalesce(sum(created), 0)::int AS missing
-        FROM reconcile_runs WHERE started_at > now() - interval '24 hours' GROUP BY sdk_app_id`,
+      lastDayRunStats(prisma),
       jobs.depths(deps.queueIds).catch(() => undefined),
     ]);
     return { status, recentRuns, queueDepths };

@@ -1,4 +1,4 @@
-import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "./call-records";
+import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "../tccc/call-records";
 import type { StatementRunner } from "./database";
 import { recordsetColumns, snakeCase, toJsonRows } from "./sql-json";
 
@@ -52,7 +52,7 @@ interface TableSpec<Row> {
 }
 
 /** A table spec with its field names checked against the row type, then used by name. */
-interface Table {
+export interface Table {
   table: string;
   keys: Record<string, string>;
   columns: Record<string, ColumnSpec>;
@@ -160,6 +160,9 @@ const recordingsTable = defineTable<RecordingRow>({
   // the object in storage was copied from these: a later URL must not make the row describe another copy
   frozen: { when: "t.mirror_status = 'mirrored'", fields: ["recordUrl", "customRecordUrl"] },
 });
+
+/** The tables the merge-upserts write, for the test that checks their columns and types against schema.prisma. */
+export const MERGED_TABLES: readonly Table[] = [sessionsTable, participantsTable, recordingsTable];
 
 const bitMask = (bits: number[]) => bits.reduce((mask, bit) => mask + 2 ** bit, 0);
 

@@ -1,4 +1,4 @@
-import type { StatementRunner } from "./database";
+import type { Database, Sql, StatementRunner } from "./database";
 import { toJsonRows } from "./sql-json";
 
 export type PushStatus = "processed" | "failed";
@@ -37,4 +37,58 @@ export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes
   const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
   const rows = await sql.$queryRawUnsafe<{ push_uuid: string; inserted: boolean }[]>(INSERT_PUSHES_SQL, toJsonRows(sorted));
   return new Set(rows.filter((row) => row.inserted).map((row) => row.push_uuid));
+}
+
+/** Which stored pushes an admin means; every field optional. */
+export interface PushSelection {
+  status?: PushStatus;
+  action?: string;
+  sdkAppId?: bigint;
+}
+
+const matching = (selection: PushSelection) => ({ status: selection.status, action: selection.action, sdkAppId: selection.sdkAppId });
+
+/** The newest pushes first. */
+export function listPushes(db: Database, selection: PushSelection, limit: number) {
+  return db.pushInbox.findMany({ where: matching(selection), orderBy: { receivedAt: "desc" }, take: limit });
+}
+
+export function countPushes(db: Database, selection: PushSelection): Promise<number> {
+  return db.pushInbox.count({ where: matching(selection) });
+}
+
+/** The next pushes after `afterId`, in id order: a page of a walk over every matching push. */
+export function pushesAfter(db: Database, selection: PushSelection, afterId: bigint, limit: number): Promise<{ id: bigint; pushUuid: string }[]> {
+  return db.pushInbox.findMany({ where: { ...matching(selection), id: { gt: afterId } }, orderBy: { id: "asc" }, take: limit, select: { id: true, pushUuid: true } });
+}
+
+/** The stored push, locked until the transaction ends, so concurrent replays of it serialize. */
+export async function lockPush(sql: Sql, pushUuid: string): Promise<{ action: string; body: string } | undefined> {
+  const [stored] = await sql.$queryRaw<{ action: string; body: string }[]>`
+    SELECT action, body::text AS body FROM push_inbox WHERE push_uuid = ${pushUuid} FOR UPDATE`;
+  return stored;
+}
+
+/** What a replay made of a push: its status now, and its app and session when it named them readably this time. */
+export async function recordPushReplay(
+  sql: Sql,
+  pushUuid: string,
+  outcome: { status: PushStatus; error: string | null; sdkAppId?: bigint; sessionId?: string },
+): Promise<void> {
+  await sql.$executeRaw`
+    UPDATE push_inbox
+    SET status = ${outcome.status}, error = ${outcome.error},
+        processed_at = CASE WHEN ${outcome.status} = 'processed' THEN COALESCE(processed_at, now()) END,
+        sdk_app_id = COALESCE(${outcome.sdkAppId ?? null}::bigint, sdk_app_id),
+        session_id = COALESCE(${outcome.sessionId ?? null}, session_id),
+        replay_count = replay_count + 1, last_replayed_at = now()
+    WHERE push_uuid = ${pushUuid}`;
+}
+
+/** Failed pushes per action, of every application or of one. */
+export function countFailedPushesByAction(sql: Sql, sdkAppId: bigint | null): Promise<{ action: string; count: number }[]> {
+  return sql.$queryRaw<{ action: string; count: number }[]>`
+    SELECT action, count(*)::int AS count FROM push_inbox
+    WHERE status = 'failed' AND (${sdkAppId}::bigint IS NULL OR sdk_app_id = ${sdkAppId}::bigint)
+    GROUP BY action ORDER BY action`;
 }

@@ -5,7 +5,7 @@ import type pg from "pg";
 import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded } from "../persistence/database";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
-import { interpretPush } from "./interpret-push";
+import { interpretPush } from "../tccc/interpret";
 import { createPushWriter } from "./push-writer";
 
 export interface IncomingPush {

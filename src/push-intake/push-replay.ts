@@ -1,9 +1,9 @@
 import { NotFoundError } from "../errors/app-errors";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database } from "../persistence/database";
-import type { PushStatus } from "../persistence/push-inbox-repository";
+import { lockPush, recordPushReplay, type PushStatus } from "../persistence/push-inbox-repository";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
-import { interpretPush } from "./interpret-push";
+import { interpretPush } from "../tccc/interpret";
 
 export interface ReplayOutcome {
   pushUuid: string;
@@ -19,8 +19,7 @@ export interface ReplayOutcome {
  */
 export async function replayPush(prisma: Database, pushUuid: string): Promise<ReplayOutcome> {
   return prisma.$transaction(async (tx) => {
-    const [stored] = await tx.$queryRaw<{ action: string; body: string }[]>`
-      SELECT action, body::text AS body FROM push_inbox WHERE push_uuid = ${pushUuid} FOR UPDATE`;
+    const stored = await lockPush(tx, pushUuid);
     if (!stored) throw new NotFoundError(`no push with uuid ${pushUuid}`);
     if (!(PUSH_ACTIONS as readonly string[]).includes(stored.action)) throw new Error(`push ${pushUuid} has unknown action ${stored.action}`);
 
@@ -28,14 +27,7 @@ export async function replayPush(prisma: Database, pushUuid: string): Promise<Re
     const saved = interpretation.ok ? await saveCallRecords(tx, interpretation.records, "push") : undefined;
     const status: PushStatus = interpretation.ok ? "processed" : "failed";
     const error = interpretation.ok ? null : interpretation.error;
-    await tx.$executeRaw`
-      UPDATE push_inbox
-      SET status = ${status}, error = ${error},
-          processed_at = CASE WHEN ${status} = 'processed' THEN COALESCE(processed_at, now()) END,
-          sdk_app_id = COALESCE(${interpretation.sdkAppId ?? null}::bigint, sdk_app_id),
-          session_id = COALESCE(${interpretation.sessionId ?? null}, session_id),
-          replay_count = replay_count + 1, last_replayed_at = now()
-      WHERE push_uuid = ${pushUuid}`;
+    await recordPushReplay(tx, pushUuid, { status, error, sdkAppId: interpretation.sdkAppId, sessionId: interpretation.sessionId });
     return { pushUuid, status, error, recordingIdsToMirror: saved?.recordingIdsToMirror ?? [] };
   }, TRANSACTION_OPTIONS);
 }

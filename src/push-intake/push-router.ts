@@ -3,7 +3,8 @@ import type { Transform } from "node:stream";
 import zlib from "node:zlib";
 import type { ErrorRequestHandler, Express, RequestHandler } from "express";
 import { AppError, BadRequestError, ErrCode, PayloadTooLargeError } from "../errors/app-errors";
-import { toAppError } from "../http/error-handler";
+import { tcccErrorHandler, toAppError } from "../http/error-handler";
+import type { Logger } from "../logging/logger";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
 import type { Metrics } from "../observability/metrics";
 import type { PushIntakeService } from "./push-intake-service";
@@ -11,6 +12,7 @@ import type { PushIntakeService } from "./push-intake-service";
 export interface PushRouteOptions {
   intake: PushIntakeService;
   metrics: Metrics;
+  logger: Logger;
   authenticate: RequestHandler;
   bodyLimitBytes: number;
 }
@@ -111,5 +113,6 @@ export function mountPushRoute(app: Express, options: PushRouteOptions): void {
   };
 
   app.post(PUSH_PATH, options.authenticate, receive);
-  app.use(PUSH_PATH, countRefusal);
+  // answered here, in TCCC's shape, whatever else is mounted after this route
+  app.use(PUSH_PATH, countRefusal, tcccErrorHandler(options.logger, bodyLimitBytes));
 }

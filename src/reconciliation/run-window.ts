@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/logger";
 import { TRANSACTION_OPTIONS, postgresErrorCode, type Database } from "../persistence/database";
-import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "./reconcile-repository";
+import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "../persistence/reconcile-runs-repository";
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
 import { TelCdrApiError } from "./tel-cdr-errors";
-import { describeFailedRecord, interpretTelCdrPage, saveTelCdrs, type TelCdrInterpretation } from "./tel-cdr-records";
+import { describeFailedRecord, interpretTelCdrPage, type TelCdrInterpretation } from "../tccc/interpret";
+import { saveTelCdrs } from "./tel-cdr-records";
 import type { TimeWindow } from "./windows";
 
 export interface WindowRunDependencies {

@@ -1,3 +1,4 @@
+import type { AppConfig } from "../config/env";
 import { ccc } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc";
 import type { DescribeTelCdrRequest, DescribeTelCdrResponse } from "tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_models";
 import { classifyTelCdrError } from "./tel-cdr-errors";
@@ -59,4 +60,18 @@ export function createTelCdrApi(options: TelCdrApiOptions): TelCdrApi {
       }
     },
   };
+}
+
+/** The SDK client the config describes; undefined without API credentials (reconciliation is then off). */
+export function telCdrApiFromConfig(
+  config: Pick<AppConfig, "TCCC_SECRET_ID" | "TCCC_SECRET_KEY" | "TCCC_API_ENDPOINT" | "TCCC_API_REGION" | "TCCC_API_TIMEOUT_SEC">,
+): TelCdrApi | undefined {
+  if (!config.TCCC_SECRET_ID || !config.TCCC_SECRET_KEY) return undefined;
+  return createTelCdrApi({
+    secretId: config.TCCC_SECRET_ID,
+    secretKey: config.TCCC_SECRET_KEY,
+    endpoint: config.TCCC_API_ENDPOINT,
+    region: config.TCCC_API_REGION,
+    timeoutSec: config.TCCC_API_TIMEOUT_SEC,
+  });
 }

@@ -1,50 +1,19 @@
-import { createHash } from "node:crypto";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { NotFoundError } from "../errors/app-errors";
-import { telCdrToCallRecords, type CallRecords } from "../persistence/call-records";
 import { saveCallRecords, sessionKey, type SessionOutcome } from "../persistence/call-records-repository";
 import { TRANSACTION_OPTIONS, type Database, type Sql } from "../persistence/database";
-import { stringifyJson, toJsonRows } from "../persistence/sql-json";
-import { describeIssues } from "../tccc/fields";
-import { telCdrInfoSchema } from "../tccc/tel-cdr-info";
+import {
+  lockTelCdrRecord,
+  recordTelCdrReplay,
+  upsertTelCdrRecords,
+  type RawTelCdrRecord,
+  type TelCdrRecordStatus,
+} from "../persistence/tel-cdr-records-repository";
+import { interpretTelCdr, type TelCdrInterpretation } from "../tccc/interpret";
 
 /**
  * DescribeTelCdr records, kept raw in tel_cdr_records as pushes are in push_inbox (one row per application and
  * SessionId, the latest body), and merged into the call tables under the application the request named.
  */
-
-export type TelCdrInterpretation =
-  | { ok: true; recordKey: string; sessionId: string; body: unknown; records: CallRecords }
-  | { ok: false; recordKey: string; sessionId?: string; body: unknown; error: string };
-
-/** A record the API sends twice is one row; one without a usable SessionId is known by its content. */
-function readableSessionId(record: unknown): string | undefined {
-  const value = record && typeof record === "object" ? (record as Record<string, unknown>).SessionId : undefined;
-  return typeof value === "string" && value !== "" ? value : typeof value === "number" ? String(value) : undefined;
-}
-
-export function interpretTelCdr(sdkAppId: bigint, record: unknown): TelCdrInterpretation {
-  const parsed = telCdrInfoSchema.safeParse(record);
-  if (parsed.success) return { ok: true, recordKey: parsed.data.SessionId, sessionId: parsed.data.SessionId, body: record, records: telCdrToCallRecords(sdkAppId, parsed.data) };
-  const sessionId = readableSessionId(record);
-  const recordKey = sessionId ?? `sha256:${createHash("sha256").update(stringifyJson(record ?? null)).digest("hex")}`;
-  return { ok: false, recordKey, sessionId, body: record ?? null, error: describeIssues(parsed.error) };
-}
-
-const PARSE_SLICE = 10;
-
-/** Parses a page; yields now and then, since a page takes ~20 ms and requests granted meanwhile must go out on time. */
-export async function interpretTelCdrPage(sdkAppId: bigint, records: unknown[]): Promise<TelCdrInterpretation[]> {
-  const interpreted: TelCdrInterpretation[] = [];
-  for (const [index, record] of records.entries()) {
-    if (index % PARSE_SLICE === PARSE_SLICE - 1) await yieldToEventLoop();
-    interpreted.push(interpretTelCdr(sdkAppId, record));
-  }
-  return interpreted;
-}
-
-/** What a failed record's `error` on the run says about it. */
-export const describeFailedRecord = (record: Extract<TelCdrInterpretation, { ok: false }>) => `${record.sessionId ?? "(no SessionId)"}: ${record.error}`;
 
 export interface SavedTelCdrs {
   /** Per record, in the order given: what it did to its call, or `failed` when it could not be read. */
@@ -52,14 +21,6 @@ export interface SavedTelCdrs {
   createdSessions: { sdkAppId: bigint; sessionId: string }[];
   recordingIdsToMirror: bigint[];
 }
-
-const UPSERT_RAW_SQL = `
-  INSERT INTO tel_cdr_records AS t (sdk_app_id, record_key, session_id, body, status, error, last_run_id)
-  SELECT $1::bigint, r."recordKey", r."sessionId", r.body, r.status, r.error, $2::bigint
-  FROM json_to_recordset($3::json) AS r("recordKey" text, "sessionId" text, body jsonb, status text, error text)
-  ON CONFLICT (sdk_app_id, record_key) DO UPDATE
-    SET body = EXCLUDED.body, session_id = EXCLUDED.session_id, status = EXCLUDED.status, error = EXCLUDED.error,
-        last_seen_at = now(), last_run_id = EXCLUDED.last_run_id`;
 
 /**
  * Stores interpreted records in the caller's transaction: each raw body (the latest listing wins) and the rows of
@@ -71,11 +32,10 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
 
   const latestByKey = new Map<string, TelCdrInterpretation>();
   for (const record of interpreted) latestByKey.set(record.recordKey, record);
-  const raw = [...latestByKey.values()]
-    .sort((a, b) => (a.recordKey < b.recordKey ? -1 : a.recordKey > b.recordKey ? 1 : 0))
-    .map((record) => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }));
-  // toJsonRows, not JSON.stringify: a record may nest deeper than JSON.stringify's recursion goes
-  if (raw.length > 0) await sql.$executeRawUnsafe(UPSERT_RAW_SQL, sdkAppId, runId, toJsonRows(raw));
+  const raw = [...latestByKey.values()].map(
+    (record): RawTelCdrRecord => ({ recordKey: record.recordKey, sessionId: record.sessionId, body: record.body, status: record.ok ? "processed" : "failed", error: record.ok ? undefined : record.error }),
+  );
+  await upsertTelCdrRecords(sql, sdkAppId, runId, raw);
 
   // a call listed twice counts once for what it changed; its other listings changed nothing more
   const counted = new Set<string>();
@@ -92,8 +52,6 @@ export async function saveTelCdrs(sql: Sql, sdkAppId: bigint, interpreted: TelCd
   return { outcomes, createdSessions, recordingIdsToMirror: saved.recordingIdsToMirror };
 }
 
-export type TelCdrRecordStatus = "processed" | "failed";
-
 export interface TelCdrReplayOutcome {
   id: bigint;
   status: TelCdrRecordStatus;
@@ -107,16 +65,13 @@ export interface TelCdrReplayOutcome {
  */
 export async function replayTelCdrRecord(prisma: Database, id: bigint): Promise<TelCdrReplayOutcome> {
   return prisma.$transaction(async (tx) => {
-    const [stored] = await tx.$queryRaw<{ sdk_app_id: bigint; body: string }[]>`
-      SELECT sdk_app_id, body::text AS body FROM tel_cdr_records WHERE id = ${id} FOR UPDATE`;
+    const stored = await lockTelCdrRecord(tx, id);
     if (!stored) throw new NotFoundError(`no DescribeTelCdr record with id ${id}`);
     const interpretation = interpretTelCdr(stored.sdk_app_id, JSON.parse(stored.body));
     const saved = interpretation.ok ? await saveCallRecords(tx, interpretation.records, "reconcile") : undefined;
     const status: TelCdrRecordStatus = interpretation.ok ? "processed" : "failed";
     const error = interpretation.ok ? null : interpretation.error;
-    await tx.$executeRaw`
-      UPDATE tel_cdr_records SET status = ${status}, error = ${error}, replay_count = replay_count + 1, last_replayed_at = now()
-      WHERE id = ${id}`;
+    await recordTelCdrReplay(tx, id, { status, error });
     return { id, status, error, recordingIdsToMirror: saved?.recordingIdsToMirror ?? [] };
   }, TRANSACTION_OPTIONS);
 }

@@ -10,7 +10,7 @@ import {
   TransientSourceError,
   describeError,
 } from "./mirror-errors";
-import { claimTrack, recordFailedAttempt, recordMirrored, renewLease, skipCustomRecording, type ClaimedTrack, type MirroredObject } from "./mirror-repository";
+import { claimTrack, recordFailedAttempt, recordMirrored, renewLease, skipCustomRecording, type ClaimedTrack, type MirroredObject } from "../persistence/recordings-repository";
 import { objectFormat, objectKey } from "./object-key";
 import { openSource, type SafeFetchOptions } from "./safe-fetch";
 import type { PutOutcome, RecordingStorage } from "./storage/recording-storage";

@@ -1,14 +1,11 @@
-import { z } from "zod";
 import type { AppConfig } from "../config/env";
-import { PROJECT_ROOT } from "../config/project-root";
-import { defineJob } from "../jobs/job-definition";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Sql } from "../persistence/database";
-import { findTracksToSweep } from "./mirror-repository";
-import { MIRROR_LEASE_MS, mirrorTrack } from "./mirror-track";
-import { createStorage } from "./storage/create-storage";
+import { mirrorSweepJob, mirrorTrackJob, queueMirrorJobs } from "./mirror-jobs";
+import { MIRROR_LEASE_MS } from "./mirror-track";
+import type { RecordingStorage } from "./storage/recording-storage";
 
 export type MirrorConfig = Pick<
   AppConfig,
@@ -36,11 +33,12 @@ export interface RecordingMirrorDependencies {
   config: MirrorConfig;
   jobs: JobQueues;
   sql: Sql;
+  /** Built once, by the composition root, from STORAGE_URL. */
+  storage: RecordingStorage;
   logger: Logger;
   metrics?: Pick<Metrics, "mirrorAttempts" | "mirrorBytes">;
 }
 
-export const MIRROR_QUEUE = "recording-mirror";
 const SWEEP_SCHEDULER = "recording-mirror-sweep";
 
 /**
@@ -48,9 +46,8 @@ const SWEEP_SCHEDULER = "recording-mirror-sweep";
  * (by push or reconciliation) and again by a periodic sweep of PostgreSQL, which is the source of truth.
  */
 export function createRecordingMirror(deps: RecordingMirrorDependencies) {
-  const { config, jobs, sql, logger } = deps;
-  const storage = createStorage(config, PROJECT_ROOT, logger);
-  const trackDependencies = {
+  const { config, jobs, sql, storage, logger } = deps;
+  const track = {
     sql,
     storage,
     fetch: { allowlist: config.MIRROR_ALLOWED_HOSTS, idleTimeoutMs: config.MIRROR_FETCH_TIMEOUT_MS },
@@ -74,47 +71,7 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
     }
   }
 
-  const mirrorJob = defineJob({
-    id: MIRROR_QUEUE,
-    payload: z.object({ recordingId: z.string().regex(/^\d+$/) }),
-    concurrency: config.MIRROR_CONCURRENCY,
-    attempts: config.MIRROR_MAX_ATTEMPTS,
-    backoffMs: config.MIRROR_RETRY_DELAY_MS,
-    backoffJitter: 0.5,
-    async handle({ recordingId }, context) {
-      const result = await mirrorTrack(BigInt(recordingId), { ...trackDependencies, logger: context.logger });
-      deps.metrics?.mirrorAttempts.inc({ outcome: result.outcome });
-      if (result.outcome === "mirrored") deps.metrics?.mirrorBytes.inc(result.object.sizeBytes);
-      // throwing hands the retry, with backoff, to BullMQ; the row already says why
-      if (result.outcome === "retry") throw result.error;
-      return result.outcome;
-    },
-  });
-
-  const sweepJob = defineJob({
-    id: `${MIRROR_QUEUE}-sweep`,
-    payload: z.object({}),
-    async handle() {
-      await removeAbandonedFiles();
-      const ids = await findTracksToSweep(sql, { minAgeMs: config.MIRROR_SWEEP_MIN_AGE_MS, limit: config.MIRROR_SWEEP_BATCH });
-      await queueMirrorJobs(ids);
-      if (ids.length > 0) logger.info({ queued: ids.length }, "mirror sweep re-queued pending recordings");
-      return { queued: ids.length };
-    },
-  });
-
-  /**
-   * Queues one mirror job per recording. The job id derives from the row id, so asking twice while a job waits or
-   * runs adds nothing; finished jobs are removed, since the row (not Redis) says whether a track is done.
-   */
-  async function queueMirrorJobs(recordingIds: readonly bigint[]): Promise<void> {
-    if (!config.MIRROR_ENABLED) return;
-    await Promise.all(
-      recordingIds.map((id) =>
-        jobs.enqueue(mirrorJob, { recordingId: id.toString() }, { jobKey: id.toString(), removeOnComplete: true, removeOnFail: true }),
-      ),
-    );
-  }
+  const queue = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
 
   /** Starts this process's mirror worker and (re)declares the sweep; for processes that run background jobs. */
   async function start(): Promise<void> {
@@ -123,15 +80,18 @@ export function createRecordingMirror(deps: RecordingMirrorDependencies) {
       return;
     }
     await removeAbandonedFiles();
-    jobs.startWorker(mirrorJob);
+    jobs.startWorker(mirrorTrackJob, { track, metrics: deps.metrics }, { concurrency: config.MIRROR_CONCURRENCY });
     if (config.MIRROR_SWEEP_INTERVAL_MS > 0) {
-      jobs.startWorker(sweepJob);
-      await jobs.declareSchedules("mirror sweep", () => jobs.schedule(sweepJob, SWEEP_SCHEDULER, config.MIRROR_SWEEP_INTERVAL_MS, {}));
+      jobs.startWorker(mirrorSweepJob, { sql, config, removeAbandonedFiles, queueMirrorJobs: queue });
+      await jobs.declareSchedules("mirror sweep", () => jobs.schedule(mirrorSweepJob, SWEEP_SCHEDULER, config.MIRROR_SWEEP_INTERVAL_MS, {}));
     }
     logger.info({ storage: storage.location, concurrency: config.MIRROR_CONCURRENCY }, "recording mirror started");
   }
 
-  return { queueMirrorJobs, start, close: () => storage.close(), queueIds: [mirrorJob.id, sweepJob.id] };
+  return { start };
 }
+
+/** The queues the mirror's jobs wait in. */
+export const MIRROR_QUEUE_IDS = [mirrorTrackJob.id, mirrorSweepJob.id];
 
 export type RecordingMirror = ReturnType<typeof createRecordingMirror>;

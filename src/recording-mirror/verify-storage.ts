@@ -1,5 +1,5 @@
-import { Prisma } from "../generated/prisma/client";
 import type { Sql } from "../persistence/database";
+import { allRecordingsToVerify, countRecordingsToVerify, referencedStorageKeys, sampledRecordingsToVerify, type RecordingToVerify } from "../persistence/recordings-repository";
 import { digestOf } from "./storage/existing-object";
 import type { ObjectDigest, RecordingStorage, StoredObject } from "./storage/recording-storage";
 
@@ -52,17 +52,6 @@ export interface VerifyListener {
   progress(progress: VerifyProgress): void;
 }
 
-interface RowToCheck {
-  id: bigint;
-  sdk_app_id: bigint;
-  session_id: string;
-  mirror_status: string;
-  storage_key: string;
-  size_bytes: bigint;
-  sha256: string;
-}
-
-const ROWS_PER_PAGE = 500;
 const KEYS_PER_LOOKUP = 500;
 const DEFAULT_CONCURRENCY = 4;
 
@@ -74,11 +63,10 @@ export async function verifyStorage(deps: { sql: Sql; storage: RecordingStorage 
     objects: options.sample === undefined ? { listed: 0, unreferenced: 0 } : null,
     bytesRead: 0,
   };
-  const filters = rowFilters(options);
-  const recordingsToCheck = options.sample ?? (await countRows(sql, filters));
+  const recordingsToCheck = options.sample ?? (await countRecordingsToVerify(sql, options));
   const progress = () => listener.progress({ recordingsChecked: report.recordings.checked, recordingsToCheck, bytesRead: report.bytesRead, objectsListed: report.objects?.listed ?? 0 });
 
-  const rows = options.sample === undefined ? allRows(sql, filters) : sampledRows(sql, filters, options.sample);
+  const rows = options.sample === undefined ? allRecordingsToVerify(sql, options) : sampledRecordingsToVerify(sql, options, options.sample);
   await forEachConcurrently(rows, options.concurrency ?? DEFAULT_CONCURRENCY, async (row) => {
     const finding = await checkRow(storage, row, (bytes) => (report.bytesRead += bytes));
     report.recordings.checked += 1;
@@ -97,7 +85,7 @@ export async function verifyStorage(deps: { sql: Sql; storage: RecordingStorage 
     for await (const batch of batches(storage.list(prefix), KEYS_PER_LOOKUP)) {
       objects.listed += batch.length;
       const recent = batch.filter((object) => options.since === undefined || object.modifiedAt >= options.since);
-      const referenced = await referencedKeys(sql, recent.map((object) => object.key));
+      const referenced = await referencedStorageKeys(sql, recent.map((object) => object.key));
       for (const object of recent.filter((candidate) => !referenced.has(candidate.key))) {
         objects.unreferenced += 1;
         listener.finding({ problem: "unreferenced", storageKey: object.key, found: { sizeBytes: object.sizeBytes, modifiedAt: object.modifiedAt.toISOString() } });
@@ -113,7 +101,7 @@ export function allMatch(report: VerifyReport): boolean {
   return checked === matched && (report.objects?.unreferenced ?? 0) === 0;
 }
 
-async function checkRow(storage: RecordingStorage, row: RowToCheck, countRead: (bytes: number) => void): Promise<(Finding & { problem: RowProblem }) | undefined> {
+async function checkRow(storage: RecordingStorage, row: RecordingToVerify, countRead: (bytes: number) => void): Promise<(Finding & { problem: RowProblem }) | undefined> {
   const expected = { sizeBytes: Number(row.size_bytes), sha256: row.sha256 };
   const base = {
     storageKey: row.storage_key,
@@ -136,42 +124,6 @@ async function checkRow(storage: RecordingStorage, row: RowToCheck, countRead: (
   }
 }
 
-function rowFilters(options: VerifyOptions): Prisma.Sql {
-  const filters = [Prisma.sql`storage_key IS NOT NULL AND size_bytes IS NOT NULL AND sha256 IS NOT NULL`];
-  if (options.sdkAppId !== undefined) filters.push(Prisma.sql`sdk_app_id = ${options.sdkAppId}`);
-  if (options.since !== undefined) filters.push(Prisma.sql`mirrored_at >= ${options.since}`);
-  return Prisma.join(filters, " AND ");
-}
-
-async function countRows(sql: Sql, filters: Prisma.Sql): Promise<number> {
-  const [row] = await sql.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM recordings WHERE ${filters}`;
-  return Number(row?.count ?? 0);
-}
-
-const ROW_COLUMNS = Prisma.sql`id, sdk_app_id, session_id, mirror_status, storage_key, size_bytes, sha256`;
-
-/** Every matching row, a page at a time, by id. */
-async function* allRows(sql: Sql, filters: Prisma.Sql): AsyncGenerator<RowToCheck> {
-  let after = 0n;
-  for (;;) {
-    const page = await sql.$queryRaw<RowToCheck[]>`
-      SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} AND id > ${after} ORDER BY id LIMIT ${ROWS_PER_PAGE}`;
-    yield* page;
-    const last = page.at(-1);
-    if (!last || page.length < ROWS_PER_PAGE) return;
-    after = last.id;
-  }
-}
-
-async function* sampledRows(sql: Sql, filters: Prisma.Sql, size: number): AsyncGenerator<RowToCheck> {
-  yield* await sql.$queryRaw<RowToCheck[]>`SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} ORDER BY random() LIMIT ${size}`;
-}
-
-async function referencedKeys(sql: Sql, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await sql.$queryRaw<{ storage_key: string }[]>`SELECT DISTINCT storage_key FROM recordings WHERE storage_key = ANY(${keys}::text[])`;
-  return new Set(rows.map((row) => row.storage_key));
-}
 
 async function* batches(objects: AsyncIterable<StoredObject>, size: number): AsyncGenerator<StoredObject[]> {
   let batch: StoredObject[] = [];

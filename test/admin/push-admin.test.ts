@@ -108,7 +108,7 @@ describe("admin API for pushes", () => {
 
     expect(response.status).toBe(202);
     const { jobId } = (await response.json()) as { jobId: string };
-    const job = await service.jobs.queue("replay-pushes").getJob(jobId);
+    const job = await service.jobs.getJob("replay-pushes", jobId);
     const events = new (await import("bullmq")).QueueEvents("replay-pushes", { connection: { url: "redis://127.0.0.1:6379" }, prefix: service.jobs.prefix });
     try {
       await expect(job?.waitUntilFinished(events, 20_000)).resolves.toEqual({ total: 3, replayed: 3, processed: 3, failed: 0 });

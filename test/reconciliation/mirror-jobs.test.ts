@@ -1,5 +1,7 @@
 import { createLogger } from "../../src/logging/logger";
 import { createReconciliationService } from "../../src/reconciliation/reconciliation-service";
+import { telCdrApiFromConfig } from "../../src/reconciliation/tel-cdr-api";
+import { createRedisConnections } from "../../src/redis/redis-connections";
 import { nowSec, TEST_SECRET_ID, TEST_SECRET_KEY, useReconcileService } from "../support/reconcile-fixture";
 import { rowsListed, sampleTelCdrs } from "../support/tel-cdr-samples";
 import { testConfig } from "../support/test-env";
@@ -15,6 +17,7 @@ describe("recordings found by reconciliation", () => {
     context.fixture.fake.source.add(appId, ...listed);
     const queued: bigint[][] = [];
     const config = testConfig({ TCCC_SECRET_ID: TEST_SECRET_ID, TCCC_SECRET_KEY: TEST_SECRET_KEY, TCCC_API_ENDPOINT: context.fixture.fake.url });
+    const redis = createRedisConnections({ url: config.REDIS_URL, logger: createLogger("silent"), name: "mirror-jobs-test" });
     const reconciliation = createReconciliationService({
       config,
       prisma: context.service.database.prisma,
@@ -23,7 +26,9 @@ describe("recordings found by reconciliation", () => {
       onRecordingsStored: async (ids) => {
         queued.push(ids);
       },
-    })!;
+      api: telCdrApiFromConfig(config)!,
+      redis: redis.open("commands"),
+    });
     try {
       await reconciliation.reconcileWindow(appId, { start: start - 60, end: start + 60 });
 
@@ -32,6 +37,7 @@ describe("recordings found by reconciliation", () => {
       expect(queued.flat().sort()).toEqual(recordings.map((row) => row.id).sort());
     } finally {
       await reconciliation.stop();
+      await redis.closeAll();
     }
   });
 });

@@ -26,7 +26,7 @@ describe("ROLE=api and ROLE=worker", () => {
         body: JSON.stringify({ sdkAppId: String(appId) }),
       });
       const { jobId } = (await response.json()) as { jobId: string };
-      const job = await api.jobs.queue("replay-pushes").getJob(jobId);
+      const job = await api.jobs.getJob("replay-pushes", jobId);
 
       await expect(job?.waitUntilFinished(events, 20_000)).resolves.toEqual({ total: 1, replayed: 1, processed: 0, failed: 1 });
       expect((await api.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid: `roles-${appId}` } })).replayCount).toBe(1);

@@ -10,7 +10,7 @@ import { ADMIN_COOKIE_PATH, ADMIN_SESSION_COOKIE, checkAdmin, readCookie, type A
 import type { PushAdminService } from "../push-admin-service";
 import type { ReconcileAdminService } from "../reconcile-admin-service";
 import type { RecordingAdminService } from "../recording-admin-service";
-import type { replayPushesJob } from "../replay-pushes-job";
+import { replayPushesJob } from "../replay-pushes-job";
 import type { Html } from "./html";
 import { dashboardPage, loginPage } from "./views";
 
@@ -21,7 +21,6 @@ export interface AdminPageOptions {
   pushAdmin: PushAdminService;
   reconcileAdmin: ReconcileAdminService;
   jobs: JobQueues;
-  replayJob: ReturnType<typeof replayPushesJob>;
   recordingAdmin: RecordingAdminService;
   /** Queues whose depths the page shows. */
   queueIds: string[];
@@ -105,7 +104,7 @@ export function adminPageRouter(options: AdminPageOptions): Router {
   });
 
   router.post("/admin/ui/pushes/replay-failed", requireAdmin, async (_req, res) => {
-    const job = await options.jobs.enqueue(options.replayJob, { status: "failed" });
+    const job = await options.jobs.enqueue(replayPushesJob, { status: "failed" });
     backToPage(res, `Replay of all failed pushes queued as job ${job.id}.`);
   });
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { RECONCILE_WINDOW_QUEUE, type BackfillProgress, type BackfillRequest, type ReconciliationService } from "../../reconciliation/reconciliation-service";
+import { reconcileWindowJob } from "../../reconciliation/reconcile-jobs";
+import { type BackfillProgress, type BackfillRequest, type ReconciliationService } from "../../reconciliation/reconciliation-service";
 import { BackfillRangeError } from "../../reconciliation/windows";
 import { parseInstant, parseSdkAppId, requiredOption, stringOption } from "../args";
 import type { CliContext } from "../cli-context";
@@ -31,8 +32,8 @@ async function waitForBackfill(context: CliContext, reconciliation: Reconciliati
 
 /** The windows are run by the service's workers: without one, waiting would never end, so say so. */
 async function warnWithoutWorkers(context: CliContext): Promise<void> {
-  const workers = await (await context.jobs()).queue(RECONCILE_WINDOW_QUEUE).getWorkersCount();
-  if (workers === 0) context.out.note(`no worker consumes ${RECONCILE_WINDOW_QUEUE} yet: the windows run once a service with ROLE=all or ROLE=worker is up`);
+  const workers = await (await context.jobs()).workerCount(reconcileWindowJob.id);
+  if (workers === 0) context.out.note(`no worker consumes ${reconcileWindowJob.id} yet: the windows run once a service with ROLE=all or ROLE=worker is up`);
 }
 
 export const reconcileCommand: CliCommand = {

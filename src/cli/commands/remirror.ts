@@ -1,6 +1,6 @@
 import { createRecordingAdminService } from "../../admin/recording-admin-service";
 import { NotFoundError, ConflictError } from "../../errors/app-errors";
-import { createRecordingMirror } from "../../recording-mirror/recording-mirror";
+import { queueMirrorJobs } from "../../recording-mirror/mirror-jobs";
 import { stringOption } from "../args";
 import type { CliContext } from "../cli-context";
 import type { CliCommand } from "../command";
@@ -8,8 +8,8 @@ import { ExitCode, UsageError } from "../exit-codes";
 
 async function recordingAdmin(context: CliContext) {
   const [prisma, jobs] = await Promise.all([context.database(), context.jobs()]);
-  const mirror = createRecordingMirror({ config: { ...context.config, MIRROR_ENABLED: true }, jobs, sql: prisma, logger: context.logger });
-  return createRecordingAdminService(prisma, mirror.queueMirrorJobs);
+  // asked for by name: queued even while this configuration has the mirror off, for the workers that have it on
+  return createRecordingAdminService(prisma, (ids) => queueMirrorJobs(jobs, { ...context.config, MIRROR_ENABLED: true }, ids));
 }
 
 export const remirrorCommand: CliCommand = {

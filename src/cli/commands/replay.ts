@@ -2,6 +2,8 @@ import { createPushAdminService, pushFilterSchema, type PushFilter } from "../..
 import { createReconcileAdminService, telCdrRecordFilterSchema, type TelCdrRecordFilter } from "../../admin/reconcile-admin-service";
 import type { ReplayCounts } from "../../admin/bulk-replay";
 import { NotFoundError } from "../../errors/app-errors";
+import { errorReason } from "../../errors/startup-error";
+import { queueMirrorJobs } from "../../recording-mirror/mirror-jobs";
 import { stringOption, type ParsedArgs } from "../args";
 import type { CliContext } from "../cli-context";
 import type { CliCommand } from "../command";
@@ -21,6 +23,22 @@ const recordFilterFrom = (args: ParsedArgs): TelCdrRecordFilter =>
   parsedOrUsageError(
     telCdrRecordFilterSchema.safeParse({ status: stringOption(args, "status"), sdkAppId: stringOption(args, "sdk-app-id"), sessionId: stringOption(args, "session-id") }),
   );
+
+/**
+ * Recordings a replay gave a URL are queued for the mirror, as the admin API's replay does. Redis is opened only then:
+ * a replay works while it is away, and the mirror's sweep finds the recordings later.
+ */
+function queueMirrorJobsOnce(context: CliContext): (recordingIds: bigint[]) => Promise<void> {
+  let warned = false;
+  return async (recordingIds) => {
+    try {
+      await queueMirrorJobs(await context.jobs(), context.config, recordingIds);
+    } catch (error) {
+      if (!warned) context.out.note(`could not queue mirror jobs (${errorReason(error)}); the mirror's sweep picks the recordings up`);
+      warned = true;
+    }
+  };
+}
 
 /** One stored push (by uuid) or DescribeTelCdr record (by id): exit 0 when it now goes through. */
 async function replayOne(context: CliContext, name: string, replay: () => Promise<{ status: string; error: string | null }>): Promise<ExitCode> {
@@ -53,7 +71,7 @@ async function replayPushes(args: ParsedArgs, context: CliContext, target: strin
   if (stringOption(args, "session-id") !== undefined) throw new UsageError("--session-id selects DescribeTelCdr records: add --api");
   const filter = pushFilterFrom(args);
   requireTargetOrFilter(target, filter, "push uuid");
-  const pushAdmin = createPushAdminService({ prisma: await context.database() });
+  const pushAdmin = createPushAdminService({ prisma: await context.database(), onRecordingsStored: queueMirrorJobsOnce(context) });
   if (target !== undefined) return replayOne(context, target, () => pushAdmin.replay(target));
   return replayMatching(context, "pushes", (onProgress) => pushAdmin.replayMatching(filter, onProgress));
 }
@@ -63,7 +81,7 @@ async function replayApiRecords(args: ParsedArgs, context: CliContext, target: s
   const filter = recordFilterFrom(args);
   requireTargetOrFilter(target, filter, "record id");
   if (target !== undefined && !/^\d{1,19}$/.test(target)) throw new UsageError(`a DescribeTelCdr record id is a number, not ${JSON.stringify(target)}`);
-  const reconcileAdmin = createReconcileAdminService(await context.database(), undefined);
+  const reconcileAdmin = createReconcileAdminService(await context.database(), undefined, queueMirrorJobsOnce(context));
   if (target !== undefined) return replayOne(context, `record ${target}`, () => reconcileAdmin.replayRecord(BigInt(target)));
   return replayMatching(context, "DescribeTelCdr records", (onProgress) => reconcileAdmin.replayRecords(filter, onProgress));
 }
@@ -78,7 +96,7 @@ export const replayCommand: CliCommand = {
   npm run cli -- replay --api --status failed|processed [--sdk-app-id N] [--session-id S]
 
 Re-runs today's normalization over the stored raw body, as POST /admin/pushes/.../replay does: after a fix of the
-code, a failed push can succeed. With --api, the same over the records DescribeTelCdr listed (tel_cdr_records,
+code, a failed push can succeed, and the recordings it brings are queued for the mirror (when MIRROR_ENABLED). With --api, the same over the records DescribeTelCdr listed (tel_cdr_records,
 POST /admin/reconcile/records/.../replay): after a fix of the schema or the mapping, a record that could not be read
 can be, and a changed mapping is applied to what the API said. Idempotent. With a filter, replays every matching row
 oldest first, printing progress on stderr, and ends with a summary on stdout. Exit code 1 when one still fails.`,

@@ -1,7 +1,7 @@
-import type { SessionRow } from "../persistence/call-records";
-import type { Database, Sql } from "../persistence/database";
-import { toJsonRows } from "../persistence/sql-json";
-import type { TimeWindow } from "./windows";
+import type { SessionRow } from "../tccc/call-records";
+import type { Database, Sql } from "./database";
+import { toJsonRows } from "./sql-json";
+import type { TimeWindow } from "../reconciliation/windows";
 
 /** reconcile_runs, reconcile_watermarks and reconcile_missing_sessions. */
 
@@ -130,4 +130,58 @@ export async function runsForWindows(prisma: Database, sdkAppId: number, windows
     if (!latest.has(key)) latest.set(key, { ...row, status: row.status as RunStatus });
   }
   return [...latest.values()];
+}
+
+/** The newest runs first, each with the first `missingShown` sessions it found missing and their count. */
+export function listRuns(prisma: Database, filter: { sdkAppId?: bigint; status?: string }, limit: number, missingShown: number) {
+  return prisma.reconcileRun.findMany({
+    where: { sdkAppId: filter.sdkAppId, status: filter.status },
+    orderBy: { id: "desc" },
+    take: limit,
+    include: { missingSessions: { take: missingShown, select: { sessionId: true } }, _count: { select: { missingSessions: true } } },
+  });
+}
+
+export interface LatestRun {
+  sdk_app_id: bigint;
+  id: bigint;
+  status: string;
+  window_start: Date;
+  window_end: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  fetched: number;
+  failed_records: number;
+  error: string | null;
+  reconciled_until: Date | null;
+}
+
+/**
+ * The latest run of every application (or of one), with its watermark. Through the (sdk_app_id, started_at) index: a
+ * skip scan finds each application with one index probe (PostgreSQL has no loose index scan of its own), then one
+ * probe reads its latest run, so the cost grows with the number of applications, not with the history of runs.
+ */
+export function latestRunPerApp(sql: Sql, sdkAppId: bigint | null): Promise<LatestRun[]> {
+  const app = sdkAppId;
+  return sql.$queryRaw<LatestRun[]>`
+    WITH RECURSIVE apps(sdk_app_id) AS (
+      (SELECT sdk_app_id FROM reconcile_runs WHERE sdk_app_id >= coalesce(${app}::bigint, 0) ORDER BY sdk_app_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT r.sdk_app_id FROM reconcile_runs r WHERE r.sdk_app_id > apps.sdk_app_id ORDER BY r.sdk_app_id LIMIT 1)
+      FROM apps WHERE apps.sdk_app_id IS NOT NULL AND ${app}::bigint IS NULL
+    )
+    SELECT r.sdk_app_id, r.id, r.status, r.window_start, r.window_end, r.started_at, r.finished_at,
+           r.fetched, r.failed_records, r.error, w.reconciled_until
+    FROM apps
+    CROSS JOIN LATERAL (SELECT * FROM reconcile_runs r WHERE r.sdk_app_id = apps.sdk_app_id ORDER BY r.started_at DESC LIMIT 1) r
+    LEFT JOIN reconcile_watermarks w ON w.sdk_app_id = r.sdk_app_id
+    WHERE ${app}::bigint IS NULL OR r.sdk_app_id = ${app}::bigint
+    ORDER BY r.sdk_app_id`;
+}
+
+/** Per application, the runs of the last day that failed and the calls they found missing (reconcile_runs_started_at_idx). */
+export function lastDayRunStats(sql: Sql): Promise<{ sdk_app_id: bigint; failed: number; missing: number }[]> {
+  return sql.$queryRaw<{ sdk_app_id: bigint; failed: number; missing: number }[]>`
+    SELECT sdk_app_id, count(*) FILTER (WHERE status = 'failed')::int AS failed, coalesce(sum(created), 0)::int AS missing
+    FROM reconcile_runs WHERE started_at > now() - interval '24 hours' GROUP BY sdk_app_id`;
 }

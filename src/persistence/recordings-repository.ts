@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../generated/prisma/client";
-import type { Sql } from "../persistence/database";
-import type { TrackIdentity } from "./object-key";
+import type { TrackIdentity } from "../recording-mirror/object-key";
+import type { Sql } from "./database";
 
 /**
- * The mirror's state lives on the recordings row. A worker claims a pending track by taking a lease (one UPDATE, so
+ * The recordings table, but for its merge-upsert (call-records-repository.ts, which writes a call's three tables
+ * together). The mirror's state lives on the recordings row. A worker claims a pending track by taking a lease (one UPDATE, so
  * two workers can never both hold it) and every later write names the lease it holds: a worker whose lease passed
  * and was taken over cannot overwrite what the new holder writes.
  */
@@ -132,4 +133,101 @@ export async function requeueTrack(sql: Sql, id: bigint): Promise<RequeueResult>
     SELECT EXISTS (SELECT 1 FROM requeued) AS requeued FROM target`;
   if (!row) return "not-found";
   return row.requeued ? "queued" : "in-progress";
+}
+
+export interface FailedRecording {
+  id: bigint;
+  sdkAppId: bigint;
+  sessionId: string;
+  kind: string;
+  recordId: string | null;
+  recordedAt: Date | null;
+  attempts: number;
+  error: string | null;
+  updatedAt: Date;
+}
+
+/** Tracks whose mirror failed, the most recently failed first. */
+export async function listFailedRecordings(sql: Sql, limit: number): Promise<FailedRecording[]> {
+  return sql.$queryRaw<FailedRecording[]>`
+    SELECT id, sdk_app_id AS "sdkAppId", session_id AS "sessionId", kind, record_id AS "recordId", recorded_at AS "recordedAt",
+           mirror_attempts AS attempts, mirror_error AS error, updated_at AS "updatedAt"
+      FROM recordings WHERE mirror_status = 'failed' ORDER BY updated_at DESC LIMIT ${limit}`;
+}
+
+/** The next ids of failed tracks after `afterId`, in id order: a page of a walk over all of them. */
+export async function failedRecordingIdsAfter(sql: Sql, afterId: bigint, limit: number): Promise<bigint[]> {
+  const rows = await sql.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM recordings WHERE mirror_status = 'failed' AND id > ${afterId} ORDER BY id ASC LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}
+
+/** What the mirror still owes (pending) or gave up on (failed), of every application or of one. */
+export async function mirrorBacklog(sql: Sql, sdkAppId: bigint | null): Promise<{ pending: number; failed: number; oldest_pending_at: Date | null }> {
+  const [row] = await sql.$queryRaw<{ pending: number; failed: number; oldest_pending_at: Date | null }[]>`
+    SELECT count(*) FILTER (WHERE mirror_status = 'pending')::int AS pending,
+           count(*) FILTER (WHERE mirror_status = 'failed')::int AS failed,
+           min(created_at) FILTER (WHERE mirror_status = 'pending') AS oldest_pending_at
+    FROM recordings
+    WHERE mirror_status IN ('pending', 'failed') AND (${sdkAppId}::bigint IS NULL OR sdk_app_id = ${sdkAppId}::bigint)`;
+  return row ?? { pending: 0, failed: 0, oldest_pending_at: null };
+}
+
+/** Rows `verify` checks: mirrored ones, of one application or all, mirrored since a date or ever. */
+export interface VerifySelection {
+  sdkAppId?: bigint;
+  since?: Date;
+}
+
+export interface RecordingToVerify {
+  id: bigint;
+  sdk_app_id: bigint;
+  session_id: string;
+  mirror_status: string;
+  storage_key: string;
+  size_bytes: bigint;
+  sha256: string;
+}
+
+const VERIFY_ROWS_PER_PAGE = 500;
+
+function verifyFilters(options: VerifySelection): Prisma.Sql {
+  const filters = [Prisma.sql`storage_key IS NOT NULL AND size_bytes IS NOT NULL AND sha256 IS NOT NULL`];
+  if (options.sdkAppId !== undefined) filters.push(Prisma.sql`sdk_app_id = ${options.sdkAppId}`);
+  if (options.since !== undefined) filters.push(Prisma.sql`mirrored_at >= ${options.since}`);
+  return Prisma.join(filters, " AND ");
+}
+
+export async function countRecordingsToVerify(sql: Sql, options: VerifySelection): Promise<number> {
+  const filters = verifyFilters(options);
+  const [row] = await sql.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM recordings WHERE ${filters}`;
+  return Number(row?.count ?? 0);
+}
+
+const ROW_COLUMNS = Prisma.sql`id, sdk_app_id, session_id, mirror_status, storage_key, size_bytes, sha256`;
+
+/** Every matching row, a page at a time, by id. */
+export async function* allRecordingsToVerify(sql: Sql, options: VerifySelection): AsyncGenerator<RecordingToVerify> {
+  const filters = verifyFilters(options);
+  let after = 0n;
+  for (;;) {
+    const page = await sql.$queryRaw<RecordingToVerify[]>`
+      SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} AND id > ${after} ORDER BY id LIMIT ${VERIFY_ROWS_PER_PAGE}`;
+    yield* page;
+    const last = page.at(-1);
+    if (!last || page.length < VERIFY_ROWS_PER_PAGE) return;
+    after = last.id;
+  }
+}
+
+export async function* sampledRecordingsToVerify(sql: Sql, options: VerifySelection, size: number): AsyncGenerator<RecordingToVerify> {
+  const filters = verifyFilters(options);
+  yield* await sql.$queryRaw<RecordingToVerify[]>`SELECT ${ROW_COLUMNS} FROM recordings WHERE ${filters} ORDER BY random() LIMIT ${size}`;
+}
+
+/** Which of these storage keys some row points to. */
+export async function referencedStorageKeys(sql: Sql, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await sql.$queryRaw<{ storage_key: string }[]>`SELECT DISTINCT storage_key FROM recordings WHERE storage_key = ANY(${keys}::text[])`;
+  return new Set(rows.map((row) => row.storage_key));
 }
