@@ -9,6 +9,7 @@ import { replayPushesJob } from "./admin/replay-pushes-job";
 import { replayTelCdrRecordsJob } from "./admin/replay-tel-cdr-records-job";
 import type { AppConfig } from "./config/env";
 import { errorReason, StartupError } from "./errors/startup-error";
+import { historyMaintenanceJob, HISTORY_MAINTENANCE_SCHEDULER, maintainHistory } from "./history/history-maintenance-job";
 import { createApp } from "./http/app";
 import { createJobQueues, type JobQueues } from "./jobs/job-queues";
 import { PROJECT_ROOT } from "./config/project-root";
@@ -56,7 +57,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
   });
   const { prisma } = database;
-  const redis = createRedisConnections({ url: config.REDIS_URL, logger, name: `${config.QUEUE_PREFIX}:${config.ROLE}` });
+  const redis = createRedisConnections({ url: config.REDIS_URL, cluster: config.REDIS_CLUSTER, logger, name: `${config.QUEUE_PREFIX}:${config.ROLE}` });
   const jobs = createJobQueues({ redis, prefix: config.QUEUE_PREFIX, logger });
   const storage = createStorage(config, PROJECT_ROOT, logger);
   const api = telCdrApiFromConfig(config);
@@ -73,12 +74,24 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const reconciliation = api ? createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored, api, redis: redis.open("commands", "reconciliation") }) : undefined;
   const reconcileAdmin = createReconcileAdminService(prisma, reconciliation, onRecordingsStored);
   const recordingAdmin = createRecordingAdminService(prisma, onRecordingsStored);
-  const queueIds = [replayPushesJob.id, replayTelCdrRecordsJob.id, ...MIRROR_QUEUE_IDS, ...(reconciliation?.queueIds ?? [])];
+  const historyDependencies = { prisma, config, logger, metrics };
+  const queueIds = [replayPushesJob.id, replayTelCdrRecordsJob.id, historyMaintenanceJob.id, ...MIRROR_QUEUE_IDS, ...(reconciliation?.queueIds ?? [])];
   registerStateGauges(metrics, { prisma, jobs, queueIds, logger, intervalSec: config.METRICS_STATE_INTERVAL_SEC });
+
+  // this month's partition and the next ones. Not awaited: until they exist pushes are stored all the same (in the
+  // DEFAULT partition, whose rows move into the month's partition when it is created), and PostgreSQL may be away
+  void maintainHistory(historyDependencies, { retention: false }).catch((error: unknown) =>
+    logger.warn({ err: error }, "could not create the month partitions at start; the history-maintenance job will"),
+  );
 
   if (config.ROLE !== "api") {
     jobs.startWorker(replayPushesJob, pushAdmin);
     jobs.startWorker(replayTelCdrRecordsJob, reconcileAdmin);
+    jobs.startWorker(historyMaintenanceJob, historyDependencies);
+    // not awaited: with Redis away it waits for Redis, and the start must not
+    void jobs
+      .declareSchedules("history maintenance", () => jobs.schedule(historyMaintenanceJob, HISTORY_MAINTENANCE_SCHEDULER, config.HISTORY_MAINTENANCE_INTERVAL_SEC * 1000, {}))
+      .catch((error: unknown) => logger.warn({ err: error }, "could not schedule the history maintenance"));
     await mirror.start();
     await reconciliation?.start();
   }

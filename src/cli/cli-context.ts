@@ -44,7 +44,7 @@ function once<T>(open: () => Promise<T>): () => Promise<T> {
 }
 
 export function createCliContext(config: AppConfig, logger: Logger, out: CliOutput): CliContext {
-  const redis = createRedisConnections({ url: config.REDIS_URL, logger, name: `${config.QUEUE_PREFIX}:cli` });
+  const redis = createRedisConnections({ url: config.REDIS_URL, cluster: config.REDIS_CLUSTER, logger, name: `${config.QUEUE_PREFIX}:cli` });
   let databaseHandle: DatabaseHandle | undefined;
   let jobQueues: JobQueues | undefined;
   let reconciliationService: ReconciliationService | undefined;

@@ -77,6 +77,8 @@ const configSchema = z
     MIGRATE_ON_START: booleanFlag.default(true),
 
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+    // REDIS_URL then names one node of a Redis Cluster
+    REDIS_CLUSTER: booleanFlag.default(false),
     // a hash tag keeps every key of a queue in one Redis Cluster slot
     QUEUE_PREFIX: z.string().min(1).default("{tccc}"),
 
@@ -152,6 +154,12 @@ const configSchema = z
     RECONCILE_MAX_RPS: z.coerce.number().int().min(1).max(1000).default(20),
     RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 
+    // --- history (push_inbox, tel_cdr_records) ---
+    // unset: keep everything. Whole month partitions go once entirely older than this; failed rows are kept
+    PUSH_INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+    TEL_CDR_RECORDS_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+    HISTORY_MAINTENANCE_INTERVAL_SEC: z.coerce.number().int().min(60).default(3600),
+
     // --- admin and operations ---
     ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     ADMIN_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(30 * DAY_SEC).default(8 * 3600),
@@ -169,6 +177,9 @@ const configSchema = z
         if (condition && config[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: `required when ${reason}` });
       }
     };
+    if (config.REDIS_CLUSTER && !/^\{[^{}]+\}/.test(config.QUEUE_PREFIX)) {
+      ctx.addIssue({ code: "custom", path: ["QUEUE_PREFIX"], message: "must start with a hash tag such as {tccc} when REDIS_CLUSTER=true (a queue's keys must share one slot)" });
+    }
     requireWhen(config.PUSH_AUTH === "basic", "PUSH_AUTH=basic", ["PUSH_BASIC_USER", "PUSH_BASIC_PASSWORD"]);
     requireWhen(config.PUSH_AUTH === "oauth2", "PUSH_AUTH=oauth2", ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_SECRET"]);
     const reconciling = config.TCCC_SDK_APP_IDS !== undefined || config.TCCC_SECRET_ID !== undefined || config.TCCC_SECRET_KEY !== undefined;

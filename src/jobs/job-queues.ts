@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { Queue, Worker, type Job, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import type { z } from "zod";
 import type { Logger } from "../logging/logger";
-import type { RedisConnections } from "../redis/redis-connections";
+import { primaryNodes, type RedisConnection, type RedisConnections } from "../redis/redis-connections";
 import type { JobDefinition, JobSettings } from "./job-definition";
 
 const REDECLARE_ATTEMPTS = 30;
@@ -24,7 +23,7 @@ export interface JobQueuesOptions {
 export function createJobQueues(options: JobQueuesOptions) {
   const { logger, prefix } = options;
   // one connection for every queue of the process: BullMQ shares it for non-blocking commands
-  const producerConnection: Redis = options.redis.open("producer");
+  const producerConnection: RedisConnection = options.redis.open("producer");
   const queues = new Map<string, Queue>();
   const workers = createWorkers(options);
 
@@ -105,7 +104,7 @@ export function createJobQueues(options: JobQueuesOptions) {
 }
 
 /** Counts, jobs and the board's adapters of queues, whichever process created them. */
-function inspectQueues(queues: Map<string, Queue>, queueFor: (id: string) => Queue, connection: Redis, prefix: string) {
+function inspectQueues(queues: Map<string, Queue>, queueFor: (id: string) => Queue, connection: RedisConnection, prefix: string) {
   return {
     /** How many workers, in any process, consume a queue. */
     workerCount: (id: string) => queueFor(id).getWorkersCount(),
@@ -118,12 +117,14 @@ function inspectQueues(queues: Map<string, Queue>, queueFor: (id: string) => Que
     /**
      * Registers every queue that exists in Redis under this prefix, whichever process created it, so that depths()
      * covers them: a process without workers (ROLE=api, the CLI) knows no queue by itself. SCAN, not KEYS: it does
-     * not block Redis, however many job keys there are.
+     * not block RedisConnection, however many job keys there are.
      */
     async discoverQueues(): Promise<string[]> {
       const globEscaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
-      for await (const keys of connection.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
-        for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+      for (const node of primaryNodes(connection)) {
+        for await (const keys of node.scanStream({ match: `${globEscaped}:*:meta`, count: 1000 })) {
+          for (const key of keys as string[]) queueFor(key.slice(prefix.length + 1, -":meta".length));
+        }
       }
       return [...queues.keys()].sort();
     },
@@ -141,7 +142,7 @@ function inspectQueues(queues: Map<string, Queue>, queueFor: (id: string) => Que
 function createWorkers(options: JobQueuesOptions) {
   const { logger, prefix } = options;
   const workers: Worker[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisConnection[] = [];
   // while Redis is down every worker's reconnect attempt fails: one line per worker and interval is enough
   const lastWarned = new Map<string, number>();
   const warnThrottled = (source: string, context: object, message: string) => {
@@ -182,7 +183,7 @@ function createWorkers(options: JobQueuesOptions) {
  * flushed) has lost them, and the sweeps they fire would stop until the next deploy. Their owners register how to
  * declare them, and that is done again whenever the connection is ready after having been lost.
  */
-function redeclareAfterReconnection(connection: Redis, logger: Logger) {
+function redeclareAfterReconnection(connection: RedisConnection, logger: Logger) {
   const schedules: { name: string; declare: () => Promise<void> }[] = [];
   let stopped = false;
   let connectedBefore = false;

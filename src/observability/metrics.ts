@@ -32,6 +32,24 @@ export function createMetrics() {
     registers: [registry],
   });
   const mirrorBytes = new Counter({ name: "tccc_mirror_bytes_total", help: "Bytes of recordings copied into storage", registers: [registry] });
+  const historyPartitionsDropped = new Counter({
+    name: "tccc_history_partitions_dropped_total",
+    help: "Month partitions of push_inbox / tel_cdr_records dropped by retention",
+    labelNames: ["table"] as const,
+    registers: [registry],
+  });
+  const historyRowsDropped = new Counter({
+    name: "tccc_history_rows_dropped_total",
+    help: "Rows of push_inbox / tel_cdr_records removed by retention",
+    labelNames: ["table"] as const,
+    registers: [registry],
+  });
+  const historyRowsKept = new Counter({
+    name: "tccc_history_rows_kept_total",
+    help: "Failed rows of a dropped partition kept (moved to the DEFAULT partition) until an admin deals with them",
+    labelNames: ["table"] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -39,6 +57,9 @@ export function createMetrics() {
     httpDuration,
     mirrorAttempts,
     mirrorBytes,
+    historyPartitionsDropped,
+    historyRowsDropped,
+    historyRowsKept,
     /** A gauge whose value is read when Prometheus scrapes. */
     addGauge(name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => Promise<void>) {
       return new Gauge({

@@ -14,6 +14,8 @@ export type Sql = Pick<PrismaClient, "$queryRaw" | "$executeRaw" | "$queryRawUns
 /** What statements of constant text with $n parameters need: Prisma (client or transaction), or a pooled connection. */
 export interface StatementRunner {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  /** Resolves with the number of rows the statement affected. */
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
 export interface DatabaseOptions {

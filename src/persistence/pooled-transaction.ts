@@ -4,7 +4,7 @@ import { statementName, TRANSACTION_OPTIONS, type StatementRunner } from "./data
 /**
  * A transaction on one connection of the pool, without Prisma in between: the push path's. Its statements are the
  * same constant texts the repositories send through Prisma elsewhere (named, so each is prepared once per
- * connection), and answer the same values: int8 as bigint, the rest as pg parses it. Prisma's interactive
+ * connection), and answer the same values: int8 as bigint, timestamptz as Date, the rest as pg parses it. Prisma's interactive
  * transaction costs more CPU than the statements themselves take (its query interpreter, promise chains and result
  * conversion per statement), which the push path, a transaction per batch of pushes, cannot afford.
  */
@@ -29,6 +29,10 @@ export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: Statemen
     async $queryRawUnsafe<R>(text: string, ...values: unknown[]): Promise<R> {
       const result = await client.query({ name: statementName(text), text, values, types });
       return result.rows as R;
+    },
+    async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
+      const result = await client.query({ name: statementName(text), text, values, types });
+      return result.rowCount ?? 0;
     },
   };
   try {

@@ -16,27 +16,53 @@ export interface NewPush {
   duplicatesInBatch?: number;
 }
 
-const INSERT_PUSHES_SQL = `
-  INSERT INTO push_inbox AS p (push_uuid, action, sdk_app_id, session_id, body, status, error, processed_at, duplicate_count, last_duplicate_at)
-  SELECT r."pushUuid", r.action, r."sdkAppId", r."sessionId", r."rawBody"::jsonb, r.status, r.error,
-         CASE WHEN r.status = 'processed' THEN now() END,
-         COALESCE(r."duplicatesInBatch", 0),
-         CASE WHEN r."duplicatesInBatch" > 0 THEN now() END
-  FROM json_to_recordset($1::json) AS r("pushUuid" text, action text, "sdkAppId" bigint, "sessionId" text, "rawBody" text,
-                                        status text, error text, "duplicatesInBatch" integer)
-  ON CONFLICT (push_uuid) DO UPDATE
-    SET duplicate_count = p.duplicate_count + 1 + EXCLUDED.duplicate_count, last_duplicate_at = now()
-  RETURNING push_uuid, (xmax = 0) AS inserted`;
+// push_inbox is partitioned by month on received_at, and a unique index of a partitioned table must contain the
+// partition key: push_uuid alone is unique in push_keys, which also says in which month (partition) the row is. A
+// concurrent duplicate waits on the push_keys row until the first transaction ends.
+const CLAIM_KEYS_SQL = `
+  INSERT INTO push_keys AS k (push_uuid, received_at)
+  SELECT r."pushUuid", $2::timestamptz FROM json_to_recordset($1::json) AS r("pushUuid" text)
+  ON CONFLICT (push_uuid) DO UPDATE SET received_at = k.received_at
+  RETURNING push_uuid, received_at, (xmax = 0) AS inserted`;
+
+// a second statement, so that its snapshot sees the row of a duplicate whose first copy committed while we waited
+const STORE_PUSHES_SQL = `
+  WITH r AS (
+    SELECT * FROM json_to_recordset($1::json) AS r("pushUuid" text, action text, "sdkAppId" bigint, "sessionId" text, "rawBody" text,
+                                                   status text, error text, "duplicatesInBatch" integer, "receivedAt" timestamptz, inserted boolean)
+  ), added AS (
+    INSERT INTO push_inbox (push_uuid, action, sdk_app_id, session_id, body, status, error, received_at, processed_at, duplicate_count, last_duplicate_at)
+    SELECT r."pushUuid", r.action, r."sdkAppId", r."sessionId", r."rawBody"::jsonb, r.status, r.error, r."receivedAt",
+           CASE WHEN r.status = 'processed' THEN now() END,
+           COALESCE(r."duplicatesInBatch", 0),
+           CASE WHEN r."duplicatesInBatch" > 0 THEN now() END
+    FROM r WHERE r.inserted
+  )
+  UPDATE push_inbox p
+  SET duplicate_count = p.duplicate_count + 1 + COALESCE(r."duplicatesInBatch", 0), last_duplicate_at = now()
+  FROM r WHERE NOT r.inserted AND p.push_uuid = r."pushUuid" AND p.received_at = r."receivedAt"`;
 
 /**
- * Inserts pushes, or counts duplicates of those whose push_uuid is already stored; returns the push_uuids that were
- * new. A concurrent duplicate waits on the unique index until the first transaction ends, so it is only ever answered
- * after the original is committed. Push uuids must be unique within one call.
+ * Inserts pushes received at `receivedAt`, or counts duplicates of those whose push_uuid is already stored, in
+ * whichever month; returns the push_uuids that were new. A concurrent duplicate waits until the first transaction
+ * ends, so it is only ever answered after the original is committed. Push uuids must be unique within one call.
  */
-export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[]): Promise<Set<string>> {
+export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
+  // keys in one order, so that two batches holding the same uuids cannot deadlock
   const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
-  const rows = await sql.$queryRawUnsafe<{ push_uuid: string; inserted: boolean }[]>(INSERT_PUSHES_SQL, toJsonRows(sorted));
-  return new Set(rows.filter((row) => row.inserted).map((row) => row.push_uuid));
+  const keys = await sql.$queryRawUnsafe<{ push_uuid: string; received_at: Date; inserted: boolean }[]>(
+    CLAIM_KEYS_SQL,
+    toJsonRows(sorted.map(({ pushUuid }) => ({ pushUuid }))),
+    receivedAt,
+  );
+  const claimed = new Map(keys.map((key) => [key.push_uuid, key]));
+  const rows = sorted.map((push) => {
+    const key = claimed.get(push.pushUuid);
+    if (!key) throw new Error(`push_keys returned no row for ${push.pushUuid}`);
+    return { ...push, receivedAt: key.received_at, inserted: key.inserted };
+  });
+  await sql.$executeRawUnsafe(STORE_PUSHES_SQL, toJsonRows(rows));
+  return new Set(keys.filter((key) => key.inserted).map((key) => key.push_uuid));
 }
 
 /** Which stored pushes an admin means; every field optional. */

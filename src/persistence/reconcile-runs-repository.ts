@@ -175,7 +175,8 @@ export function latestRunPerApp(sql: Sql, sdkAppId: bigint | null): Promise<Late
     FROM apps
     CROSS JOIN LATERAL (SELECT * FROM reconcile_runs r WHERE r.sdk_app_id = apps.sdk_app_id ORDER BY r.started_at DESC LIMIT 1) r
     LEFT JOIN reconcile_watermarks w ON w.sdk_app_id = r.sdk_app_id
-    WHERE ${app}::bigint IS NULL OR r.sdk_app_id = ${app}::bigint
+    -- the recursion ends on a NULL application: probing the runs for it would read the whole started_at index
+    WHERE apps.sdk_app_id IS NOT NULL AND (${app}::bigint IS NULL OR r.sdk_app_id = ${app}::bigint)
     ORDER BY r.sdk_app_id`;
 }
 

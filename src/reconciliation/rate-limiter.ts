@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis/redis-connections";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
@@ -31,13 +31,13 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keyPrefix: string;
   limit: number;
   windowMs: number;
 }
 
-type RedisWithAcquire = Redis & { reconcileRateAcquire?(key: string, limit: number, windowUs: number, member: string): Promise<number> };
+type RedisWithAcquire = RedisConnection & { reconcileRateAcquire?(key: string, limit: number, windowUs: number, member: string): Promise<number> };
 
 export function createRedisRateLimiter(options: RateLimiterOptions): RateLimiter {
   const redis = options.redis as RedisWithAcquire;

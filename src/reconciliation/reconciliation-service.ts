@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { AppConfig } from "../config/env";
+import type { RedisConnection } from "../redis/redis-connections";
 import type { JobQueues } from "../jobs/job-queues";
 import type { Logger } from "../logging/logger";
 import type { Database } from "../persistence/database";
@@ -21,7 +21,7 @@ export interface ReconciliationDependencies {
   /** The DescribeTelCdr client, built once by the composition root. */
   api: TelCdrApi;
   /** A command connection for the shared rate limit and the schedule lock; its owner closes it. */
-  redis: Redis;
+  redis: RedisConnection;
   /** Milliseconds since the epoch; decides which windows a sweep reads and what a backfill may ask for. */
   now?: () => number;
 }

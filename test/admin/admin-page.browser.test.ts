@@ -53,7 +53,7 @@ describe("the admin page in a browser", () => {
     await expect(page.getByRole("status").textContent()).resolves.toBe(`Push ${pushUuid} replayed: processed.`);
     expect(await page.locator(`tr[data-push-uuid="${pushUuid}"]`).count()).toBe(0);
     await page.screenshot({ path: ".tmp/admin-page.png", fullPage: true }).catch(() => undefined);
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } });
     expect(stored.status).toBe("processed");
     expect(await service.database.prisma.callSession.count({ where: { sdkAppId: BigInt(appId), sessionId } })).toBe(1);
     await page.close();

@@ -67,7 +67,7 @@ describe("admin API for pushes", () => {
     const response = await admin(`/admin/pushes/${pushUuid}/replay`, { method: "POST" });
 
     expect(await response.json()).toEqual({ pushUuid, status: "processed", error: null });
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } });
     expect(stored).toMatchObject({ status: "processed", error: null, replayCount: 1 });
     expect(stored.lastReplayedAt).toBeInstanceOf(Date);
     expect(await service.database.prisma.callSession.count({ where: { sdkAppId: BigInt(appId), sessionId } })).toBe(1);
@@ -82,7 +82,7 @@ describe("admin API for pushes", () => {
 
     expect(await service.database.prisma.callSession.count({ where: { sdkAppId: BigInt(appId) } })).toBe(1);
     expect(await service.database.prisma.callParticipant.count({ where: { sdkAppId: BigInt(appId) } })).toBe(1);
-    expect((await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } })).replayCount).toBe(3);
+    expect((await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } })).replayCount).toBe(3);
   });
 
   it("records a replay that still fails, with the current error", async () => {

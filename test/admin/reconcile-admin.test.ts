@@ -109,7 +109,7 @@ describe("admin API for reconciliation", () => {
     expect(bulk.status).toBe(202);
     const session = { sdkAppId: BigInt(appId), sessionId: fixable.SessionId };
     while ((await context.service.database.prisma.callSession.count({ where: session })) === 0) await sleep(100);
-    const fixed = await context.service.database.prisma.telCdrRecord.findUniqueOrThrow({ where: { sdkAppId_recordKey: { sdkAppId: BigInt(appId), recordKey: fixable.SessionId } } });
+    const fixed = await context.service.database.prisma.telCdrRecord.findFirstOrThrow({ where: { sdkAppId: BigInt(appId), recordKey: fixable.SessionId } });
     expect(fixed).toMatchObject({ status: "processed", error: null, replayCount: 1 });
     expect(await context.service.database.prisma.callSession.findUniqueOrThrow({ where: { sdkAppId_sessionId: session } })).toMatchObject({ source: "reconcile", asrStatus: "Complete" });
   });

@@ -25,7 +25,7 @@ describe("the CLI's replay and status, against a running service", () => {
     return pushUuid;
   }
 
-  const statusOf = async (pushUuid: string) => (await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } })).status;
+  const statusOf = async (pushUuid: string) => (await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } })).status;
 
   it("replay <pushUuid> processes a push that failed before a fix, and exits 0", async () => {
     const appId = uniqueSdkAppId();

@@ -1,9 +1,6 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pg from "pg";
-import { applyPendingMigrations, defaultMigrationPaths } from "../../src/persistence/migrations/migrations";
-import { TEST_DATABASE_URL } from "../support/test-env";
+import type pg from "pg";
+import { applyPendingMigrations } from "../../src/persistence/migrations/migrations";
+import { scratchDatabaseBefore, type ScratchDatabase } from "../support/scratch-database";
 
 const MIGRATION = "20261202190000_tel_cdr_records_and_precedence";
 
@@ -13,35 +10,14 @@ const MIGRATION = "20261202190000_tel_cdr_records_and_precedence";
  * pushed values winning over the API, and those windows failed and to be read again.
  */
 describe(`upgrading a database with ${MIGRATION}`, () => {
-  const url = new URL(TEST_DATABASE_URL);
-  const databaseName = `${url.pathname.slice(1)}_upgrade`;
-  const scratchUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${databaseName}` }).toString();
-  const server = Object.assign(new URL(TEST_DATABASE_URL), { pathname: "/postgres" }).toString();
-  let scratch: string;
+  let scratch: ScratchDatabase;
   let db: pg.Client;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    // every migration before this one
-    const paths = defaultMigrationPaths();
-    scratch = await mkdtemp(path.join(tmpdir(), "upgrade-"));
-    await cp(paths.migrationsDir, path.join(scratch, "migrations"), { recursive: true, filter: (source) => !source.includes(MIGRATION) });
-    await applyPendingMigrations(scratchUrl, { schemaPath: paths.schemaPath, migrationsDir: path.join(scratch, "migrations") });
-    db = new pg.Client({ connectionString: scratchUrl });
-    await db.connect();
+    scratch = await scratchDatabaseBefore(MIGRATION, "upgrade");
+    db = scratch.db;
   });
-  afterAll(async () => {
-    await db?.end();
-    await rm(scratch, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => scratch?.drop());
 
   it("marks the values of pushed rows as pushed, fails the runs that could not read their records and moves the watermark back to them", async () => {
     await db.query(`
@@ -65,7 +41,7 @@ describe(`upgrading a database with ${MIGRATION}`, () => {
         (2, '2026-12-01T01:00:00Z', '2026-12-01T02:00:00Z', 'failed', 0, 0, 0, 0, 'AuthFailure.SignatureFailure: ...', now())`);
     await db.query(`INSERT INTO reconcile_watermarks (sdk_app_id, reconciled_until) VALUES (1, '2026-12-01T02:00:00Z'), (2, '2026-12-01T01:00:00Z')`);
 
-    expect(await applyPendingMigrations(scratchUrl)).toEqual([MIGRATION]);
+    expect((await applyPendingMigrations(scratch.url))[0]).toBe(MIGRATION);
 
     const rows = async (sql: string) => (await db.query(sql)).rows;
     // caller is bit 1, start_at bit 5; asr_url is the API's alone and has none

@@ -17,7 +17,7 @@ describe("bad input", () => {
     const answer = await service.push("cdr", { SdkAppId: appId, Caller: "10086", Duration: "soon" }, { pushUuid });
 
     expect(answer.body).toEqual({ ErrCode: 0, ErrMsg: "" });
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } });
     expect(stored.status).toBe("failed");
     expect(stored.sdkAppId).toBe(BigInt(appId));
     expect(stored.processedAt).toBeNull();
@@ -31,7 +31,7 @@ describe("bad input", () => {
 
     await service.push("record", "[1,2,3]", { pushUuid });
 
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } });
     expect(stored).toMatchObject({ status: "failed", body: [1, 2, 3] });
     expect(stored.error).toContain("expected object");
   });
@@ -62,7 +62,7 @@ describe("bad input", () => {
     const answer = await service.push(action, body, { pushUuid });
 
     expect(answer.body).toEqual({ ErrCode: 0, ErrMsg: "" });
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid } });
     expect(stored).toMatchObject({ status: "failed", error, sdkAppId: BigInt(appId) });
     expect(await service.database.prisma.recording.count({ where: { sdkAppId: BigInt(appId) } })).toBe(0);
   });

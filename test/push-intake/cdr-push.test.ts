@@ -70,7 +70,7 @@ describe("a CDR push", () => {
 
     await service.push("cdr", body, { pushUuid: `raw-${sessionId}` });
 
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid: `raw-${sessionId}` } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid: `raw-${sessionId}` } });
     expect(stored).toMatchObject({ action: "cdr", status: "processed", error: null, sdkAppId: BigInt(appId), sessionId, duplicateCount: 0 });
     expect(stored.body).toEqual(body);
     expect(stored.processedAt).toBeInstanceOf(Date);

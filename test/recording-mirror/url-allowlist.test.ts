@@ -59,7 +59,7 @@ describe("a RecordURL outside MIRROR_ALLOWED_HOSTS", () => {
 
     await service.push("record", sampleRecord(appId, sessionId, { RecordURL: "file:///etc/passwd" }), { pushUuid: `file-${sessionId}` });
 
-    const stored = await service.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid: `file-${sessionId}` } });
+    const stored = await service.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid: `file-${sessionId}` } });
     expect(stored).toMatchObject({ status: "failed", error: 'RecordURL: must be an http(s) URL, not "file:///etc/passwd"' });
     expect(await service.database.prisma.recording.count({ where: { sdkAppId: BigInt(appId) } })).toBe(0);
   });

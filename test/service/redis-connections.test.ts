@@ -38,11 +38,11 @@ describe("Redis connections per process", () => {
     expect(await connectionsNamed(`${prefix}:`)).toEqual([]);
   });
 
-  it("ROLE=worker (or all): the producer, two per worker (its own and BullMQ's blocking duplicate) and reconciliation's: 16", async () => {
+  it("ROLE=worker (or all): the producer, two per worker (its own and BullMQ's blocking duplicate) and reconciliation's: 18", async () => {
     const prefix = `{tccc-conn-${randomUUID().slice(0, 8)}}`;
     const service = await startService(testConfig({ ...everything, ROLE: "worker", QUEUE_PREFIX: prefix }), createLogger("silent"));
     try {
-      const workers = ["replay-pushes", "replay-tel-cdr-records", "recording-mirror", "recording-mirror-sweep", "reconcile-tick", "reconcile-sweep", "reconcile-window"];
+      const workers = ["replay-pushes", "replay-tel-cdr-records", "history-maintenance", "recording-mirror", "recording-mirror-sweep", "reconcile-tick", "reconcile-sweep", "reconcile-window"];
       // BullMQ names a worker's blocking duplicate after its queue, base64-encoded (that is how it counts workers)
       const blocking = new Map(workers.map((id) => [Buffer.from(id).toString("base64"), `blocking:${id}`]));
       const named = async () => (await connectionsNamed(`${prefix}:`)).map((name) => blocking.get(name) ?? name).sort();

@@ -29,7 +29,7 @@ describe("ROLE=api and ROLE=worker", () => {
       const job = await api.jobs.getJob("replay-pushes", jobId);
 
       await expect(job?.waitUntilFinished(events, 20_000)).resolves.toEqual({ total: 1, replayed: 1, processed: 0, failed: 1 });
-      expect((await api.database.prisma.pushInbox.findUniqueOrThrow({ where: { pushUuid: `roles-${appId}` } })).replayCount).toBe(1);
+      expect((await api.database.prisma.pushInbox.findFirstOrThrow({ where: { pushUuid: `roles-${appId}` } })).replayCount).toBe(1);
     } finally {
       await events.close();
       await worker.stop();

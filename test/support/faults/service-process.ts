@@ -32,14 +32,20 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** The endpoint that must answer 200 before the start counts as done. */
   waitFor?: "/healthz" | "/readyz";
+  /**
+   * `worker`: ROLE=worker from its own entry point (workers/main.ts), which serves no HTTP but /metrics on
+   * METRICS_PORT: `url` is that server, and the start is done when it answers.
+   */
+  role?: "all" | "worker";
   /** Reuse a port (a restart that TCCC must find at the same URL); a free one by default. */
   port?: number;
 }
 
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const port = options.port ?? (await closedPort());
+  const worker = options.role === "worker";
   // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that a SIGKILL to the child would orphan
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", worker ? "workers/main.ts" : "src/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -53,6 +59,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       // the sample pushes' RecordURLs name the vendor's hosts: a mirror fetching them would reach for the internet
       MIRROR_ENABLED: "false",
       SHUTDOWN_TIMEOUT_MS: "20000",
+      ...(worker ? { PORT: "0", METRICS_PORT: String(port) } : {}),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -67,7 +74,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   const alive = () => child.exitCode === null && child.signalCode === null;
 
   const url = `http://127.0.0.1:${port}`;
-  const readyPath = options.waitFor ?? "/healthz";
+  const readyPath = worker ? "/metrics" : (options.waitFor ?? "/healthz");
   const up = waitFor(
     `the service to answer ${readyPath}`,
     async () => {
