@@ -1,10 +1,12 @@
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, loadConfig } from "./config/env";
+import { ConfigError, loadConfig, type AppConfig } from "./config/env";
 import { StartupError } from "./errors/startup-error";
 import { PROJECT_ROOT } from "./config/project-root";
-import { createLogger } from "./logging/logger";
+import { createLogger, type Logger } from "./logging/logger";
 import { startService } from "./service";
+import { isWebClusterPrimary, startWebCluster, webWorkerConfig } from "./web-cluster";
 
 /** Process entry point: config, start, and a graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,16 +24,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.LOG_LEVEL, { role: config.ROLE });
-  if (config.PUSH_AUTH === "none" && config.PUSH_ALLOW_UNAUTHENTICATED_REMOTE) {
-    logger.warn("PUSH_AUTH=none with PUSH_ALLOW_UNAUTHENTICATED_REMOTE=true: anyone who can reach this service can push data");
-  } else if (config.PUSH_AUTH === "none") {
-    logger.warn("PUSH_AUTH=none: pushes are accepted from this host only; set PUSH_AUTH=basic or oauth2 to receive TCCC's");
-  }
+  if (cluster.isWorker) config = webWorkerConfig(config);
+  const logger = createLogger(config.LOG_LEVEL, cluster.isWorker ? { role: config.ROLE, worker: cluster.worker?.id } : { role: config.ROLE });
+  // said once: by the primary, not again by each of its HTTP processes
+  if (cluster.isPrimary) warnIfPushesAreOpen(config, logger);
 
   let service;
   try {
-    service = await startService(config, logger);
+    service = isWebClusterPrimary(config) ? await startWebCluster(config, logger) : await startService(config, logger);
   } catch (error) {
     // a dependency that is away or refuses us is one line to act on; anything else is a bug and keeps its stack
     if (error instanceof StartupError) logger.fatal(`cannot start: ${error.message}`);
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+function warnIfPushesAreOpen(config: AppConfig, logger: Logger): void {
+  if (config.PUSH_AUTH !== "none") return;
+  if (config.PUSH_ALLOW_UNAUTHENTICATED_REMOTE) {
+    logger.warn("PUSH_AUTH=none with PUSH_ALLOW_UNAUTHENTICATED_REMOTE=true: anyone who can reach this service can push data");
+  } else {
+    logger.warn("PUSH_AUTH=none: pushes are accepted from this host only; set PUSH_AUTH=basic or oauth2 to receive TCCC's");
+  }
 }
 
 main().catch((error: unknown) => {

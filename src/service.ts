@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import { adminSurface } from "./admin/admin-surface";
@@ -28,6 +28,9 @@ import { queueMirrorJobs } from "./recording-mirror/mirror-jobs";
 import { createRecordingMirror, MIRROR_QUEUE_IDS } from "./recording-mirror/recording-mirror";
 import { createStorage } from "./recording-mirror/storage/create-storage";
 import { createRedisConnections } from "./redis/redis-connections";
+
+/** While stopping, how often connections that finished their request are closed. */
+const IDLE_SWEEP_MS = 100;
 
 export interface RunningService {
   /** Set when this process serves HTTP (ROLE all or api). */
@@ -68,7 +71,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, storage, logger, metrics });
   const onRecordingsStored = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
-  const intake = createPushIntakeService({ prisma, logger, onRecordingsStored });
+  const intake = createPushIntakeService({ pool: database.pool, logger, onRecordingsStored });
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   if (!api) logger.info("reconciliation disabled: TCCC_SECRET_ID and TCCC_SECRET_KEY are not set");
   const reconciliation = api ? createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored, api, redis: redis.open("commands", "reconciliation") }) : undefined;
@@ -138,8 +141,12 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       await Promise.all(
         servers.map((server) => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // a client that keeps its connection alive and sends the next push at once would hold it open until the
+          // deadline: from now on every answer closes its connection, and connections left idle are closed
+          server.on("request", (_req, res: ServerResponse) => res.setHeader("Connection", "close"));
           server.closeIdleConnections();
-          return closed;
+          const closeIdle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+          return closed.finally(() => clearInterval(closeIdle));
         }),
       );
       await reconciliation?.stop();
@@ -153,7 +160,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 }
 
 /** MIGRATE_ON_START: a database that is away or refuses us stops the start with one line that says which and where. */
-async function migrateAtStart(config: AppConfig, logger: Logger): Promise<void> {
+export async function migrateAtStart(config: AppConfig, logger: Logger): Promise<void> {
   const where = `PostgreSQL at ${urlWithoutPassword(config.DATABASE_URL)}`;
   try {
     // in a thread that ends afterwards, so the schema engine does not stay resident for the life of the process

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import type pg from "pg";
 
 /**
@@ -26,6 +26,20 @@ export async function processCpuSeconds(pid: number): Promise<number | undefined
     (stat) => cpuSecondsOfStat(stat),
     () => undefined,
   );
+}
+
+/**
+ * CPU seconds a process and all its descendants have used so far (a WEB_CONCURRENCY primary and its HTTP
+ * processes), or undefined once it is gone. Children are listed per thread in /proc/<pid>/task/<tid>/children.
+ */
+export async function processTreeCpuSeconds(pid: number): Promise<number | undefined> {
+  const own = await processCpuSeconds(pid);
+  if (own === undefined) return undefined;
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = await Promise.all(threads.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "")));
+  let total = own;
+  for (const child of children.join(" ").split(/\s+/).filter(Boolean)) total += (await processTreeCpuSeconds(Number(child))) ?? 0;
+  return total;
 }
 
 /** CPU seconds so far of every client backend connected to `database`, by pid. */

@@ -1,9 +1,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
 /** Compares secrets in constant time; hashing first makes the lengths equal without revealing them. */
 export function secretsEqual(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
   return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** secretsEqual against one secret, whose digest is computed once: for a check made on every request. */
+export function secretMatcher(expected: string): (given: string) => boolean {
+  const expectedDigest = digest(expected);
+  return (given) => timingSafeEqual(digest(given), expectedDigest);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AppConfig } from "../config/env";
 import { AppError, ErrCode, UnauthorizedError } from "../errors/app-errors";
 import { isFromThisHost } from "../http/client-address";
 import type { AccessTokenIssuer } from "./access-tokens";
-import { parseBasicAuthorization, parseBearerAuthorization, secretsEqual } from "./credentials";
+import { parseBasicAuthorization, parseBearerAuthorization, secretMatcher } from "./credentials";
 
 export const UNAUTHENTICATED_REMOTE_REFUSED =
   "PUSH_AUTH=none accepts pushes from this host only: set PUSH_AUTH=basic or PUSH_AUTH=oauth2 (and the same in TCCC's console), or PUSH_ALLOW_UNAUTHENTICATED_REMOTE=true to accept unauthenticated pushes from anywhere";
@@ -21,13 +21,18 @@ export function pushAuthentication(config: AppConfig, tokens: AccessTokenIssuer 
     case "basic": {
       const expectedUser = config.PUSH_BASIC_USER ?? "";
       const expectedPassword = config.PUSH_BASIC_PASSWORD ?? "";
+      const isUser = secretMatcher(expectedUser);
+      const isPassword = secretMatcher(expectedPassword);
+      // what TCCC sends on every push: recognised with one digest; any other spelling is parsed and compared in parts
+      const isCanonicalHeader = secretMatcher(`Basic ${Buffer.from(`${expectedUser}:${expectedPassword}`, "utf8").toString("base64")}`);
       const challenge = 'Basic realm="tccc-push", charset="UTF-8"';
       return (req, _res, next) => {
+        if (isCanonicalHeader(req.headers.authorization ?? "")) return next();
         const credentials = parseBasicAuthorization(req.headers.authorization);
         if (!credentials) return next(new UnauthorizedError("missing or malformed Basic credentials", challenge));
         // evaluate both comparisons so timing does not tell which part was wrong
-        const userOk = secretsEqual(credentials.user, expectedUser);
-        const passwordOk = secretsEqual(credentials.password, expectedPassword);
+        const userOk = isUser(credentials.user);
+        const passwordOk = isPassword(credentials.password);
         return userOk && passwordOk ? next() : next(new UnauthorizedError("invalid username or password", challenge));
       };
     }

@@ -87,6 +87,8 @@ const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     ROLE: z.enum(["all", "api", "worker"]).default("all"),
+    // HTTP processes sharing PORT (node:cluster) in ROLE all or api; see web-cluster.ts
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     HOST: z.string().min(1).default("0.0.0.0"),
     PORT: port.default(3000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -210,6 +212,10 @@ const configSchema = z
     requireWhen(reconciling, "reconciliation is configured", ["TCCC_SECRET_ID", "TCCC_SECRET_KEY"]);
     if (config.METRICS_PORT !== undefined && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
       ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "must differ from PORT (leave it unset to serve /metrics on PORT)" });
+    }
+    if (config.METRICS_PORT !== undefined && config.WEB_CONCURRENCY > 1 && config.ROLE !== "worker") {
+      // the HTTP processes share PORT, not a port of their own; their metrics are not aggregated (yet)
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "is not served with WEB_CONCURRENCY > 1: unset it (/metrics on PORT answers for the process that takes the connection)" });
     }
   });
 

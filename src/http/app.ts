@@ -7,7 +7,7 @@ import type { Logger } from "../logging/logger";
 import { healthRouter, type Probe } from "../observability/health-router";
 import type { Metrics } from "../observability/metrics";
 import { metricsRouter } from "../observability/metrics-router";
-import { pushRouter } from "../push-intake/push-router";
+import { mountPushRoute } from "../push-intake/push-router";
 import type { PushIntakeService } from "../push-intake/push-intake-service";
 import { notFoundHandler, tcccErrorHandler } from "./error-handler";
 import { requestContext } from "./request-context";
@@ -30,17 +30,18 @@ export function createApp({ config, logger, metrics, intake, readinessProbes, ad
   // which proxies may tell the client's address and protocol (req.ip, req.secure): rate limits, Secure cookies, loopback rules
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestContext(logger, metrics));
-  app.use(healthRouter(readinessProbes));
-  // with METRICS_PORT, /metrics is served there instead
-  if (config.METRICS_PORT === undefined) app.use(metricsRouter(metrics, config.METRICS_TOKEN));
-
   const tokens =
     config.PUSH_AUTH === "oauth2"
       ? createAccessTokenIssuer({ secret: config.OAUTH_TOKEN_SECRET ?? "", ttlSec: config.OAUTH_TOKEN_TTL_SEC })
       : undefined;
+  // first: pushes are nearly all the traffic
+  mountPushRoute(app, { intake, metrics, logger, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES });
+  app.use(healthRouter(readinessProbes));
+  // with METRICS_PORT, /metrics is served there instead
+  if (config.METRICS_PORT === undefined) app.use(metricsRouter(metrics, config.METRICS_TOKEN));
+
   if (tokens) app.use(oauthTokenRouter({ id: config.OAUTH_CLIENT_ID ?? "", secret: config.OAUTH_CLIENT_SECRET ?? "" }, tokens, logger));
 
-  app.use(pushRouter({ intake, metrics, logger, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES }));
   app.use(admin);
 
   app.use(notFoundHandler);

@@ -13,14 +13,17 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     const started = process.hrtime.bigint();
     res.set("X-Request-Id", requestId);
     res.locals.requestId = requestId;
-    res.locals.logger = logger.child({ requestId });
+    // made when a line is written: a successful push writes none at the default level
+    let requestLogger: Logger | undefined;
+    Object.defineProperty(res.locals, "logger", { get: () => (requestLogger ??= logger.child({ requestId })), enumerable: true });
     res.on("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // the matched route pattern, not the raw path: label values must stay few
       const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
       metrics.httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, durationMs / 1000);
-      const line = { method: req.method, path: req.path, status: res.statusCode, durationMs, pushUuid: res.locals.pushUuid as string | undefined };
       const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug";
+      if (!logger.isLevelEnabled(level)) return;
+      const line = { method: req.method, path: req.path, status: res.statusCode, durationMs, pushUuid: res.locals.pushUuid as string | undefined };
       (res.locals.logger as Logger)[level](line, "request completed");
     });
     next();

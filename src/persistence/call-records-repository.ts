@@ -1,5 +1,5 @@
 import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "../tccc/call-records";
-import type { Sql } from "./database";
+import type { StatementRunner } from "./database";
 import { recordsetColumns, snakeCase, toJsonRows } from "./sql-json";
 
 /**
@@ -274,7 +274,7 @@ function rowsParameter<Row extends object>(spec: Table, rows: Row[], source: Cal
   return toJsonRows(source === "push" ? rows.map((row) => withPushedFields(spec, row)) : rows);
 }
 
-export async function saveCallRecords(sql: Sql, calls: CallRecords | CallRecords[], source: CallSource): Promise<SaveOutcome> {
+export async function saveCallRecords(sql: StatementRunner, calls: CallRecords | CallRecords[], source: CallSource): Promise<SaveOutcome> {
   const batch = Array.isArray(calls) ? calls : [calls];
   const sessions = mergeByKey(sessionsTable, batch.flatMap((call) => (call.session ? [call.session] : [])));
   const participants = mergeByKey(participantsTable, batch.flatMap((call) => call.participants));

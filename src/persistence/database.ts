@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import type { Logger } from "pino";
 import { PrismaClient } from "../generated/prisma/client";
 
@@ -10,6 +11,13 @@ export type Database = PrismaClient;
  */
 export type Sql = Pick<PrismaClient, "$queryRaw" | "$executeRaw" | "$queryRawUnsafe" | "$executeRawUnsafe">;
 
+/** What statements of constant text with $n parameters need: Prisma (client or transaction), or a pooled connection. */
+export interface StatementRunner {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  /** Resolves with the number of rows the statement affected. */
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
 export interface DatabaseOptions {
   url: string;
   poolSize: number;
@@ -19,26 +27,34 @@ export interface DatabaseOptions {
 
 export interface DatabaseHandle {
   prisma: Database;
+  /** The connections behind prisma, for the push path's transactions (see pooled-transaction.ts). */
+  pool: pg.Pool;
   close(): Promise<void>;
 }
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
-  const adapter = new PrismaPg(
-    { connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 },
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 });
+  const adapter = new PrismaPg(pool, {
     // an idle connection dropped by a restarting PostgreSQL is logged; the pool replaces it on next use
-    {
-      onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed"),
-      // named statements are prepared once per connection: the merge-upserts are parsed and planned once, not per push
-      statementNameGenerator: (query) => statementName(query.sql),
-    },
-  );
+    onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed"),
+    // named statements are prepared once per connection: the merge-upserts are parsed and planned once, not per push
+    statementNameGenerator: (query) => statementName(query.sql),
+  });
   const prisma = new PrismaClient({ adapter });
-  return { prisma, close: () => prisma.$disconnect() };
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }
 
 const statementNames = new Map<string, string>();
 
-function statementName(sql: string): string {
+/** The same name for the same text whoever sends it (Prisma or the push path), so a connection prepares it once. */
+export function statementName(sql: string): string {
   let name = statementNames.get(sql);
   if (!name) {
     name = `s${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;

@@ -1,4 +1,4 @@
-import type { Database, Sql } from "./database";
+import type { Database, Sql, StatementRunner } from "./database";
 import { toJsonRows } from "./sql-json";
 
 export type PushStatus = "processed" | "failed";
@@ -47,7 +47,7 @@ const STORE_PUSHES_SQL = `
  * whichever month; returns the push_uuids that were new. A concurrent duplicate waits until the first transaction
  * ends, so it is only ever answered after the original is committed. Push uuids must be unique within one call.
  */
-export async function insertPushesOrCountDuplicates(sql: Sql, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
+export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
   // keys in one order, so that two batches holding the same uuids cannot deadlock
   const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
   const keys = await sql.$queryRawUnsafe<{ push_uuid: string; received_at: Date; inserted: boolean }[]>(

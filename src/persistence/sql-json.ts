@@ -6,8 +6,16 @@
  * serialization must not be bounded by the JavaScript stack: see stringifyJson.
  */
 export function toJsonRows(rows: readonly object[]): string {
-  return stringifyJson(rows);
+  try {
+    // V8's own serializer is several times faster; it only fails on what is nested thousands of levels deep
+    return JSON.stringify(rows, bigintAsString);
+  } catch (error) {
+    if (error instanceof RangeError) return stringifyJson(rows);
+    throw error;
+  }
 }
+
+const bigintAsString = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 
 interface Frame {
   container: object;

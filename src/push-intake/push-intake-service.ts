@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app-errors";
-import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded, type Database } from "../persistence/database";
+import type pg from "pg";
+import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded } from "../persistence/database";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
 import { interpretPush } from "../tccc/interpret";
@@ -22,7 +23,8 @@ export interface PushReceipt {
 }
 
 export interface PushIntakeDependencies {
-  prisma: Database;
+  /** The service's connections (DatabaseHandle.pool): pushes are written without Prisma, see pooled-transaction.ts. */
+  pool: pg.Pool;
   logger: Logger;
   /** Called after commit with recordings that wait for the mirror; failures here never fail the push. */
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
@@ -60,7 +62,7 @@ function decodeJson(body: Buffer): { rawBody: string; parsed: unknown } {
 
 export function createPushIntakeService(deps: PushIntakeDependencies) {
   const { logger } = deps;
-  const writer = createPushWriter({ prisma: deps.prisma, logger, onRecordingsStored: deps.onRecordingsStored });
+  const writer = createPushWriter({ pool: deps.pool, logger, onRecordingsStored: deps.onRecordingsStored });
 
   /**
    * Stores one push and its normalized rows in one transaction (shared with pushes arriving at the same moment);

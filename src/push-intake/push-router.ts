@@ -1,18 +1,23 @@
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from "express";
-import { BadRequestError, ErrCode } from "../errors/app-errors";
+import type { IncomingMessage } from "node:http";
+import type { Transform } from "node:stream";
+import zlib from "node:zlib";
+import type { ErrorRequestHandler, Express, RequestHandler } from "express";
+import { AppError, BadRequestError, ErrCode, PayloadTooLargeError } from "../errors/app-errors";
 import { tcccErrorHandler, toAppError } from "../http/error-handler";
 import type { Logger } from "../logging/logger";
 import { PUSH_ACTIONS, type PushAction } from "../tccc/payloads";
 import type { Metrics } from "../observability/metrics";
 import type { PushIntakeService } from "./push-intake-service";
 
-export interface PushRouterOptions {
+export interface PushRouteOptions {
   intake: PushIntakeService;
   metrics: Metrics;
   logger: Logger;
   authenticate: RequestHandler;
   bodyLimitBytes: number;
 }
+
+export const PUSH_PATH = "/tccc/push";
 
 const isPushAction = (action: unknown): action is PushAction => typeof action === "string" && (PUSH_ACTIONS as readonly string[]).includes(action);
 
@@ -25,36 +30,89 @@ function readAction(query: unknown): PushAction {
   return action;
 }
 
-/** POST /tccc/push?action=cdr|record|voicemail: the one URL configured in TCCC's console. */
-export function pushRouter(options: PushRouterOptions): Router {
-  const router = Router();
-  // the raw bytes are kept as received, so the body is read as a Buffer whatever Content-Type says
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+const ACCEPTED = Buffer.from(JSON.stringify({ ErrCode: ErrCode.OK, ErrMsg: "" }));
 
-  router.post("/tccc/push", options.authenticate, rawBody, async (req, res) => {
-    const action = readAction(req.query);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const receipt = await options.intake.receive({ action, pushUuidHeader: req.get("x-tccc-push-uuid"), body });
-    res.locals.pushUuid = receipt.pushUuid;
-    options.metrics.pushes.inc({ action, outcome: receipt.duplicate ? "duplicate" : receipt.status, err_code: String(ErrCode.OK) });
-    res.json({ ErrCode: ErrCode.OK, ErrMsg: "" });
+const unreadable = (status: number, reason: string) => new AppError(status, ErrCode.BAD_REQUEST, `request could not be read: ${reason}`);
+
+function decodedBody(req: IncomingMessage): IncomingMessage | Transform {
+  const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
+  if (encoding === "identity") return req;
+  const inflate = { deflate: zlib.createInflate, gzip: zlib.createGunzip, br: zlib.createBrotliDecompress }[encoding];
+  if (!inflate) throw unreadable(415, `unsupported content encoding "${encoding}"`);
+  const stream = inflate();
+  req.pipe(stream);
+  return stream;
+}
+
+/**
+ * The raw bytes of the body, whatever Content-Type says (they are stored as received), at most `limit` of them after
+ * decoding; a request without a body gives an empty buffer. What express.raw() did, without its per-request cost.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    let stream: IncomingMessage | Transform;
+    try {
+      stream = decodedBody(req);
+    } catch (error) {
+      return reject(error);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const fail = (error: AppError) => {
+      stream.removeAllListeners("data");
+      if (stream !== req) {
+        req.unpipe(stream as Transform);
+        stream.destroy();
+      }
+      // the rest is read and dropped, so the answer reaches a client that is still sending
+      req.resume();
+      reject(error);
+    };
+    stream.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) return fail(new PayloadTooLargeError(limit));
+      chunks.push(chunk);
+    });
+    stream.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received)));
+    stream.once("error", (error: Error) => fail(unreadable(400, error.message)));
+    req.once("aborted", () => fail(unreadable(400, "request aborted")));
   });
+}
+
+/**
+ * POST /tccc/push?action=cdr|record|voicemail: the one URL configured in TCCC's console. Mounted on the app itself,
+ * right after the request context, so that a push is not walked through the routers of every other surface.
+ */
+export function mountPushRoute(app: Express, options: PushRouteOptions): void {
+  const { intake, metrics, bodyLimitBytes } = options;
+
+  const receive: RequestHandler = async (req, res) => {
+    const body = await readBody(req, bodyLimitBytes);
+    const action = readAction(req.query);
+    const receipt = await intake.receive({ action, pushUuidHeader: req.headers["x-tccc-push-uuid"] as string | undefined, body });
+    res.locals.pushUuid = receipt.pushUuid;
+    metrics.pushes.inc({ action, outcome: receipt.duplicate ? "duplicate" : receipt.status, err_code: "0" });
+    res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": ACCEPTED.length }).end(ACCEPTED);
+  };
 
   // Every push that is not stored is counted with the ErrCode it is answered, whichever step refused it: the
   // credentials (1401), the body limit (1003), the intake (400s) or the database (1503). The action is taken from the
   // query only when it is a known one, so that label values stay few whatever a client sends.
   const countRefusal: ErrorRequestHandler = (error, req, _res, next) => {
-    const answer = toAppError(error, options.bodyLimitBytes);
+    const answer = toAppError(error, bodyLimitBytes);
     const action = (req.query as Record<string, unknown>).action;
-    options.metrics.pushes.inc({
+    metrics.pushes.inc({
       action: isPushAction(action) ? action : "unknown",
       outcome: answer.httpStatus < 500 ? "rejected" : "error",
       err_code: String(answer.errCode),
     });
     next(error);
   };
-  // answered here, in TCCC's shape, whatever else is mounted after this router
-  router.use("/tccc/push", countRefusal, tcccErrorHandler(options.logger, options.bodyLimitBytes));
 
-  return router;
+  app.post(PUSH_PATH, options.authenticate, receive);
+  // answered here, in TCCC's shape, whatever else is mounted after this route
+  app.use(PUSH_PATH, countRefusal, tcccErrorHandler(options.logger, bodyLimitBytes));
 }

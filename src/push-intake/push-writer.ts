@@ -1,7 +1,9 @@
+import type pg from "pg";
 import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
-import { TRANSACTION_OPTIONS, isDatabaseUnavailable, postgresErrorCode, type Database } from "../persistence/database";
+import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
+import { inPooledTransaction } from "../persistence/pooled-transaction";
 import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
@@ -11,7 +13,8 @@ export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
 }
 
 export interface PushWriterOptions {
-  prisma: Database;
+  /** The service's connections (DatabaseHandle.pool). */
+  pool: pg.Pool;
   logger: Logger;
   /** Most pushes one transaction takes. */
   maxBatch?: number;
@@ -54,7 +57,7 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     if (first) first.copies += 1;
     else firstByUuid.set(push.pushUuid, { push, copies: 0 });
   }
-  const { inserted, recordingIds } = await options.prisma.$transaction(async (tx) => {
+  const { inserted, recordingIds } = await inPooledTransaction(options.pool, async (tx) => {
     const newUuids = await insertPushesOrCountDuplicates(
       tx,
       [...firstByUuid.values()].map(({ push: { records: _records, ...row }, copies }) => ({ ...row, duplicatesInBatch: copies })),
@@ -62,7 +65,7 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
     const saved = records.length > 0 ? await saveCallRecords(tx, records, "push") : undefined;
     return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
-  }, TRANSACTION_OPTIONS);
+  });
 
   if (recordingIds.length > 0 && options.onRecordingsStored) {
     // not awaited: the answer to TCCC must not wait on Redis, and the mirror sweep finds these rows again anyway

@@ -24,6 +24,13 @@ describe("stringifyJson", () => {
     }
   });
 
+  it("rows nested beyond JSON.stringify's reach are serialized whole all the same (toJsonRows falls back to stringifyJson)", () => {
+    const depth = 20_000;
+    const keys: unknown = JSON.parse("[".repeat(depth) + "]".repeat(depth));
+    expect(() => JSON.stringify(keys)).toThrow(RangeError);
+    expect(toJsonRows([{ sdkAppId: 1n, ivrKeyPressed: keys }])).toBe(`[{"sdkAppId":"1","ivrKeyPressed":${"[".repeat(depth)}${"]".repeat(depth)}}]`);
+  });
+
   it("refuses a cycle as JSON.stringify does, instead of looping forever", () => {
     const row: Record<string, unknown> = { id: 1 };
     row.self = [row];

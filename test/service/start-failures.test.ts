@@ -6,16 +6,32 @@ import { TEST_DATABASE_URL } from "../support/test-env";
 const ROOT = path.resolve(__dirname, "../..");
 
 /** The service's entry point as an operator starts it, with what it printed and how it ended. */
-function startMain(env: Record<string, string>, { stopAfterMs }: { stopAfterMs?: number } = {}): Promise<{ code: number | null; lines: string[] }> {
+/**
+ * `stopWhenPrinted`: SIGTERM a second after all of these have been printed (time for a repeat to show), or after 20 s (within the test's timeout):
+ * a fixed delay is too short for a start on a loaded machine.
+ */
+function startMain(env: Record<string, string>, { stopWhenPrinted }: { stopWhenPrinted?: string[] } = {}): Promise<{ code: number | null; lines: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: "0", MIRROR_ENABLED: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  if (stopAfterMs) setTimeout(() => child.kill("SIGTERM"), stopAfterMs);
+  let stopping: NodeJS.Timeout | undefined;
+  const stop = (afterMs: number) => {
+    stopping ??= setTimeout(() => child.kill("SIGTERM"), afterMs);
+  };
+  const read = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (stopWhenPrinted?.every((text) => output.includes(text))) stop(1000);
+  };
+  child.stdout.on("data", read);
+  child.stderr.on("data", read);
+  const deadline = stopWhenPrinted ? setTimeout(() => child.kill("SIGTERM"), 20_000) : undefined;
+  child.once("exit", () => {
+    clearTimeout(deadline);
+    clearTimeout(stopping);
+  });
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, lines: output.split("\n").filter((line) => line.trim() !== "") })));
 }
 
@@ -37,7 +53,7 @@ describe("starting without its dependencies", () => {
   it("says once that Redis is unreachable and where, and serves pushes anyway", async () => {
     const port = await closedPort();
 
-    const { lines } = await startMain({ DATABASE_URL: TEST_DATABASE_URL, MIGRATE_ON_START: "false", REDIS_URL: `redis://:redis-secret@127.0.0.1:${port}` }, { stopAfterMs: 4000 });
+    const { lines } = await startMain({ DATABASE_URL: TEST_DATABASE_URL, MIGRATE_ON_START: "false", REDIS_URL: `redis://:redis-secret@127.0.0.1:${port}` }, { stopWhenPrinted: [`Redis at redis://127.0.0.1:${port} is unreachable`, '"msg":"service started"'] });
 
     const text = lines.join("\n");
     expect(text).not.toContain("redis-secret");
