@@ -4,7 +4,7 @@ import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
 import { inPooledTransaction } from "../persistence/pooled-transaction";
-import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";
+import { claimPushKeys, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
 export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
@@ -58,15 +58,16 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     else firstByUuid.set(push.pushUuid, { push, copies: 0 });
   }
   const { inserted, recordingIds } = await inPooledTransaction(options.pool, async (tx) => {
-    const newUuids = await insertPushesOrCountDuplicates(
+    const claimed = await claimPushKeys(
       tx,
       [...firstByUuid.values()].map(({ push: { records: _records, ...row }, copies }) => ({ ...row, duplicatesInBatch: copies })),
     );
+    const newUuids = new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
-    const saved = records.length > 0 ? await saveCallRecords(tx, records, "push") : undefined;
+    // not awaiting one before sending the other: the two statements share a round trip (pooled-transaction.ts)
+    const [, saved] = await Promise.all([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined]);
     return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
   });
-
   if (recordingIds.length > 0 && options.onRecordingsStored) {
     // not awaited: the answer to TCCC must not wait on Redis, and the mirror sweep finds these rows again anyway
     options.onRecordingsStored(recordingIds).catch((error: unknown) => options.logger.warn({ err: error }, "could not queue mirror jobs; the sweep will pick them up"));
