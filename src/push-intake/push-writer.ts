@@ -24,6 +24,17 @@ export interface PushWriterOptions {
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
 }
 
+/**
+ * Batch transactions one process keeps in flight, when `webProcesses` HTTP processes share the host (WEB_CONCURRENCY).
+ * One process keeps two: while one batch waits for its commit the next is already being written, and PostgreSQL has
+ * work from both. With several processes their batches already overlap; a second one per process only cuts the
+ * waiting pushes into smaller batches, more transactions for the same pushes (issue 14, two processes on two cores:
+ * 451 µs of CPU per push with one in flight against 538-652 µs with two).
+ */
+export function batchesInFlightPerProcess(webProcesses: number): number {
+  return Math.max(1, Math.floor(2 / webProcesses));
+}
+
 const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
 
 /**
@@ -38,7 +49,7 @@ export function createPushWriter(options: PushWriterOptions) {
     failsEveryItem: isDatabaseUnavailable,
     isTransient: (error) => RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? ""),
     maxBatch: options.maxBatch ?? 200,
-    maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+    maxConcurrentBatches: options.maxConcurrentBatches ?? batchesInFlightPerProcess(1),
     onSplit: (error, batchSize) => logger.warn({ err: error, batchSize }, "push batch failed; writing its pushes one by one"),
   });
 
