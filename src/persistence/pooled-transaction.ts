@@ -22,6 +22,18 @@ const types = {
 // a statement that waits longer (a lock held by a stuck transaction) fails the batch, as Prisma's timeout did
 const BEGIN = `BEGIN; SET LOCAL statement_timeout = ${TRANSACTION_OPTIONS.timeout}`;
 
+/**
+ * The values of statements sent together, or the failure of the first one that failed in the order they were sent:
+ * the ones behind it in the same transaction fail only because it aborted the transaction ("current transaction is
+ * aborted"), which says nothing of why.
+ */
+export async function allInOrder<T extends readonly unknown[]>(pending: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // a connection that breaks between two statements emits "error" with no query to receive it: kept, not thrown
@@ -53,7 +65,7 @@ export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: Statemen
   };
   try {
     // if BEGIN failed, so would the statements behind it: a failed SET LOCAL leaves the transaction aborted
-    const [, result] = await Promise.all([send(BEGIN), work(sql)]);
+    const [, result] = await allInOrder([send(BEGIN), work(sql)] as const);
     await send("COMMIT");
     return result;
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
-import { inPooledTransaction } from "../persistence/pooled-transaction";
+import { allInOrder, inPooledTransaction } from "../persistence/pooled-transaction";
 import { claimPushKeys, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
@@ -76,7 +76,7 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     const newUuids = new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
     // not awaiting one before sending the other: the two statements share a round trip (pooled-transaction.ts)
-    const [, saved] = await Promise.all([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined]);
+    const [, saved] = await allInOrder([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined] as const);
     return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
   });
   if (recordingIds.length > 0 && options.onRecordingsStored) {
