@@ -1,5 +1,3 @@
-import pg from "pg";
-
 /**
  * What went wrong with the database, as types the surfaces map to their own answers (TCCC's ErrCode, the admin API's
  * problem, the CLI's exit code). Told apart by codes only: SQLSTATE, Node's socket error codes, Prisma's error codes
@@ -35,9 +33,15 @@ export class ProgramLimitError extends DatabaseError {}
 /** The transaction lost to a concurrent one (deadlock, serialization failure): running it again can succeed. */
 export class TransactionConflictError extends DatabaseError {}
 
+/**
+ * PostgreSQL answered with an error of any other class (a syntax error, a missing table, a permission, a failed
+ * authentication): a bug or a setup to fix, which no retry helps.
+ */
+export class RefusedByDatabaseError extends DatabaseError {}
+
 type DatabaseErrorClass = new (message: string, options: { cause: unknown; sqlState?: string }) => DatabaseError;
 
-function classOfSqlState(sqlState: string): DatabaseErrorClass | undefined {
+function classOfSqlState(sqlState: string): DatabaseErrorClass {
   if (sqlState === "40001" || sqlState === "40P01") return TransactionConflictError;
   switch (sqlState.slice(0, 2)) {
     case "08": // connection exception
@@ -52,14 +56,23 @@ function classOfSqlState(sqlState: string): DatabaseErrorClass | undefined {
   }
   // 57P01 admin shutdown (also pg_terminate_backend), 57P02 crash shutdown, 57P03 cannot connect now (starting up)
   if (sqlState === "57P01" || sqlState === "57P02" || sqlState === "57P03") return DatabaseUnavailableError;
-  return undefined;
+  return RefusedByDatabaseError;
 }
 
 /** Node's codes for a socket that could not connect or was cut. */
 const SOCKET_FAILURE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
 
-/** Prisma's codes: P1001 can't reach the server, P1002 it timed out, P1017 it closed the connection, P2024 no pooled connection in time. */
-const PRISMA_UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1017", "P2024"]);
+/**
+ * Prisma's own codes, for its errors that carry no driver adapter error: P1001 can't reach the server, P1002 it timed
+ * out, P1017 it closed the connection, P2024 no pooled connection in time; P2034 a write conflict or a deadlock.
+ */
+const PRISMA_CODES: Record<string, DatabaseErrorClass> = {
+  P1001: DatabaseUnavailableError,
+  P1002: DatabaseUnavailableError,
+  P1017: DatabaseUnavailableError,
+  P2024: DatabaseUnavailableError,
+  P2034: TransactionConflictError,
+};
 
 /** The kinds @prisma/adapter-pg gives the errors it converts (convertDriverError) and that carry no SQLSTATE of their own. */
 const ADAPTER_KINDS: Record<string, DatabaseErrorClass> = {
@@ -79,11 +92,20 @@ interface AdapterErrorRecord {
   code?: string;
 }
 
+/**
+ * An error PostgreSQL sent, as pg gives it (pg.DatabaseError): told by its fields rather than its class, since an error
+ * from the migration thread (migrate-in-thread.ts) arrives as a plain Error that kept its properties.
+ */
+const isServerError = (value: object): value is { code: string; severity: string; message: string } => {
+  const { code, severity } = value as { code?: unknown; severity?: unknown };
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && typeof severity === "string";
+};
+
 const isAdapterErrorRecord = (value: object): value is AdapterErrorRecord => typeof (value as { kind?: unknown }).kind === "string";
 
 /**
- * The typed error for anything the database or its driver threw, however deeply Prisma or the adapter wrapped it;
- * undefined when it is not a database failure this module knows (a bug, a syntax error, a missing table).
+ * The typed error for anything the database or its driver threw, however deeply Prisma or the adapter wrapped it
+ * (an error already typed is returned as it is); undefined for what is no database failure (a bug in our code).
  */
 export function classifyDatabaseError(error: unknown): DatabaseError | undefined {
   const seen = new Set<unknown>();
@@ -91,25 +113,25 @@ export function classifyDatabaseError(error: unknown): DatabaseError | undefined
   while (current && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
     if (current instanceof DatabaseError) return current;
-    if (current instanceof pg.DatabaseError && current.code) return ofSqlState(error, current.code, current.message);
+    if (isServerError(current)) return ofSqlState(error, current.code, current.message);
     if (isAdapterErrorRecord(current)) {
       const sqlState = current.originalCode ?? (current.kind === "postgres" ? current.code : undefined);
       if (sqlState) return ofSqlState(error, sqlState, current.originalMessage ?? messageOf(error));
       const typed = ADAPTER_KINDS[current.kind];
-      return typed && new typed(`PostgreSQL is unavailable: ${current.kind}`, { cause: error });
+      return typed && new typed(`the driver adapter reports ${current.kind}: ${messageOf(error)}`, { cause: error });
     }
     const { code, meta, cause } = current as { code?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
-    if (typeof code === "string" && (SOCKET_FAILURE_CODES.has(code) || PRISMA_UNAVAILABLE_CODES.has(code))) {
-      return new DatabaseUnavailableError(`PostgreSQL is unavailable: ${messageOf(current)}`, { cause: error });
-    }
+    if (typeof code === "string" && SOCKET_FAILURE_CODES.has(code)) return new DatabaseUnavailableError(`PostgreSQL is unavailable: ${messageOf(current)}`, { cause: error });
+    // the adapter's error, when Prisma kept it, says more than Prisma's code
+    const prismaClass = typeof code === "string" && !meta?.driverAdapterError ? PRISMA_CODES[code] : undefined;
+    if (prismaClass) return new prismaClass(messageOf(current), { cause: error });
     current = meta?.driverAdapterError ?? cause;
   }
   return undefined;
 }
 
-function ofSqlState(error: unknown, sqlState: string, message: string): DatabaseError | undefined {
-  const typed = classOfSqlState(sqlState);
-  return typed && new typed(message, { cause: error, sqlState });
+function ofSqlState(error: unknown, sqlState: string, message: string): DatabaseError {
+  return new (classOfSqlState(sqlState))(message, { cause: error, sqlState });
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -131,7 +153,7 @@ const PG_CONNECTION_FAILURE_MESSAGES = new Set([
 
 /** pg's code-less connection failure as a DatabaseUnavailableError; any other error as it is. */
 export function tagConnectionFailure(error: unknown): unknown {
-  if (error instanceof Error && !(error instanceof pg.DatabaseError) && PG_CONNECTION_FAILURE_MESSAGES.has(error.message)) {
+  if (error instanceof Error && !isServerError(error) && PG_CONNECTION_FAILURE_MESSAGES.has(error.message)) {
     return new DatabaseUnavailableError(`PostgreSQL is unavailable: ${error.message}`, { cause: error });
   }
   return error;

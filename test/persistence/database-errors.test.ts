@@ -7,6 +7,7 @@ import {
   DatabaseUnavailableError,
   DataError,
   ProgramLimitError,
+  RefusedByDatabaseError,
   TransactionConflictError,
 } from "../../src/persistence/database-errors";
 import { closedPort } from "../support/ports";
@@ -92,10 +93,11 @@ describe("classifying what the database throws", () => {
       }
     });
 
-    it("leaves alone what is no database failure: a syntax error, a bug", async () => {
+    it("any other SQLSTATE (a syntax error) is a refusal no retry helps; what is no database failure is left alone", async () => {
       const syntax = await failureOf(() => database.prisma.$queryRawUnsafe(`SELEC 1`));
 
-      expect(classifyDatabaseError(syntax)).toBeUndefined();
+      expect(classifyDatabaseError(syntax)).toBeInstanceOf(RefusedByDatabaseError);
+      expect(classifyDatabaseError(syntax)?.sqlState).toBe("42601");
       expect(classifyDatabaseError(new TypeError("x is undefined"))).toBeUndefined();
       expect(classifyDatabaseError(undefined)).toBeUndefined();
     });
@@ -157,7 +159,7 @@ describe("classifying what the database throws", () => {
     it("Prisma's query on a pooled connection whose backend was terminated is unavailability", async () => {
       const single = open(TEST_DATABASE_URL, { poolSize: 1 });
       try {
-        const [{ pid }] = await single.prisma.$queryRawUnsafe<{ pid: number }[]>("SELECT pg_backend_pid() AS pid");
+        const [{ pid }] = await single.prisma.$queryRawUnsafe<[{ pid: number }]>("SELECT pg_backend_pid() AS pid");
         const running = failureOf(() => single.prisma.$queryRawUnsafe("SELECT pg_sleep(10)"));
         await new Promise((resolve) => setTimeout(resolve, 200));
         await database.pool.query("SELECT pg_terminate_backend($1)", [pid]);
@@ -169,11 +171,18 @@ describe("classifying what the database throws", () => {
     });
   });
 
-  it("codes PostgreSQL cannot be made to send here (too many connections: we connect as a superuser; a server starting up) classify by SQLSTATE", () => {
-    // hand-made, in the shape pg gives a server's error: PostgreSQL on this machine cannot be brought to produce these
-    const serverError = (sqlState: string) => Object.assign(new pg.DatabaseError("from the server", 0, "error"), { code: sqlState });
+  it("codes that cannot be produced here classify by their codes alone", () => {
+    // hand-made, in the shapes pg, Node and Prisma give them: PostgreSQL on this machine cannot be brought to send
+    // 53300 (we connect as a superuser, exempt from connection limits), 57P03 (a server starting up), 08006 or 57P02;
+    // a host that is unreachable or times out needs a network; Prisma 7 raises P1001/P2024 only with its own engine's pool
+    const serverError = (sqlState: string) => Object.assign(new pg.DatabaseError("from the server", 0, "error"), { code: sqlState, severity: "FATAL" });
+    const socketError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:5432`), { code, syscall: "connect", errno: -1 });
+    const prismaError = (code: string) => Object.assign(new Error("prisma"), { code, clientVersion: "7.10.0" });
 
-    for (const sqlState of ["53300", "57P03", "08006", "57P02"]) expect(classifyDatabaseError(serverError(sqlState))).toBeInstanceOf(DatabaseUnavailableError);
+    for (const error of [serverError("53300"), serverError("57P03"), serverError("08006"), serverError("57P02"), socketError("ETIMEDOUT"), socketError("EHOSTUNREACH"), prismaError("P1001"), prismaError("P2024")]) {
+      expect(classifyDatabaseError(error)).toBeInstanceOf(DatabaseUnavailableError);
+    }
     expect(classifyDatabaseError(serverError("40001"))).toBeInstanceOf(TransactionConflictError);
+    expect(classifyDatabaseError(prismaError("P2002"))).toBeUndefined();
   });
 });
