@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
-import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
+import { DatabaseUnavailableError, TransactionConflictError } from "../persistence/database-errors";
 import { allInOrder, inPooledTransaction } from "../persistence/pooled-transaction";
 import { claimPushKeys, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
@@ -35,8 +35,6 @@ export function batchesInFlightPerProcess(webProcesses: number): number {
   return Math.max(1, Math.floor(2 / webProcesses));
 }
 
-const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
-
 /**
  * Pushes stored with group commit (group-commit.ts): every caller is answered only after the transaction holding its
  * push committed, and a batch that fails for a reason other than an unreachable database is written again push by
@@ -46,8 +44,9 @@ export function createPushWriter(options: PushWriterOptions) {
   const { logger } = options;
   const groupCommit = createGroupCommit<PushToStore, { duplicate: boolean }>({
     writeBatch: (batch) => writePushBatch(options, batch),
-    failsEveryItem: isDatabaseUnavailable,
-    isTransient: (error) => RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? ""),
+    // inPooledTransaction rejects with the typed errors of database-errors.ts
+    failsEveryItem: (error) => error instanceof DatabaseUnavailableError,
+    isTransient: (error) => error instanceof TransactionConflictError,
     maxBatch: options.maxBatch ?? 200,
     maxConcurrentBatches: options.maxConcurrentBatches ?? batchesInFlightPerProcess(1),
     onSplit: (error, batchSize) => logger.warn({ err: error, batchSize }, "push batch failed; writing its pushes one by one"),
