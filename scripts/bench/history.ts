@@ -61,6 +61,16 @@ const QUERIES: Query[] = [
   { name: "admin pushes: failed voicemail", sql: `SELECT ${PUSH_COLUMNS} FROM push_inbox WHERE status = 'failed' AND action = 'voicemail' ORDER BY received_at DESC LIMIT 100` },
   { name: "replay: one push by uuid", sql: `SELECT action, body::text FROM push_inbox WHERE push_uuid = $1`, params: [`bench-push-${Math.floor(PUSHES / 2)}`] },
   {
+    name: "admin replay of all failed: a page",
+    sql: `SELECT id, push_uuid FROM push_inbox WHERE status = 'failed' AND id > $1 ORDER BY id LIMIT 100`,
+    params: [Math.floor(PUSHES / 2)],
+  },
+  {
+    name: "call story: a call's pushes",
+    sql: `SELECT ${PUSH_COLUMNS} FROM push_inbox WHERE sdk_app_id = $1 AND session_id = $2`,
+    params: [1_400_000_000 + (FAILED_PUSH % APPS), `session-${Math.floor(FAILED_PUSH / 3)}`],
+  },
+  {
     name: "call story: failed pushes of a session",
     sql: `SELECT sdk_app_id FROM push_inbox WHERE status = 'failed' AND session_id = $1 AND sdk_app_id IS NOT NULL`,
     params: [`session-${Math.floor(FAILED_PUSH / 3)}`],
