@@ -89,7 +89,9 @@ describe(`WEB_CONCURRENCY=${PROCESSES}`, () => {
       const answers = await Promise.all(Array.from({ length: copies }, () => pushOnNewConnection(service.url, pushUuid, body)));
 
       expect(answers).toEqual(Array(copies).fill({ status: 200, errCode: 0 }));
-      expect(answeringProcesses(service, pushUuid)).toEqual(new Set(Array.from({ length: PROCESSES }, (_, index) => index + 1)));
+      // the primary hands a connection only to a process that has taken its last one, so on 2 busy cores one of the
+      // three may get none: two processes answering copies at once is what puts dedupe across processes to the test
+      expect(answeringProcesses(service, pushUuid).size).toBeGreaterThanOrEqual(2);
       const { rows: inbox } = await db.query<{ duplicate_count: number }>("SELECT duplicate_count FROM push_inbox WHERE push_uuid = $1", [pushUuid]);
       expect(inbox).toEqual([{ duplicate_count: copies - 1 }]);
       const { rows: tables } = await db.query<{ sessions: number; participants: number }>(
