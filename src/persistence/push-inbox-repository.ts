@@ -37,8 +37,8 @@ const STORE_PUSHES_SQL = `
            COALESCE(r."duplicatesInBatch", 0),
            CASE WHEN r."duplicatesInBatch" > 0 THEN now() END
     FROM r WHERE r.inserted
-    -- the failed ones are counted at the commit in this order, the order of push_inbox_failed_counts' key in every
-    -- transaction, so that two batches never wait for each other's counter rows (see the migration of the counts)
+    -- the failed ones are counted at the commit in this order, by the key of push_inbox_failed_counts: two batches
+    -- lock their counter rows in the same order, so one may wait for the other's commit but never deadlock
     ORDER BY r.status, r.action, COALESCE(r."sdkAppId", 0)
   )
   UPDATE push_inbox p
