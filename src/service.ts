@@ -19,7 +19,8 @@ import { urlWithoutPassword } from "./logging/redact-url";
 import { createMetrics, type Metrics } from "./observability/metrics";
 import { metricsRouter } from "./observability/metrics-router";
 import { registerStateGauges } from "./observability/state-gauges";
-import { isDatabaseUnavailable, openDatabase, postgresErrorCode, type DatabaseHandle } from "./persistence/database";
+import { openDatabase, type DatabaseHandle } from "./persistence/database";
+import { classifyDatabaseError, DatabaseUnavailableError } from "./persistence/database-errors";
 import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate-in-thread";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
@@ -167,8 +168,9 @@ export async function migrateAtStart(config: AppConfig, logger: Logger): Promise
     const applied = await applyPendingMigrationsInThread(config.DATABASE_URL);
     if (applied.length > 0) logger.info({ applied }, "applied database migrations");
   } catch (error) {
-    if (isDatabaseUnavailable(error)) throw new StartupError(`${where} is unreachable: ${errorReason(error)}`, { cause: error });
-    if (postgresErrorCode(error)) throw new StartupError(`${where} refused to apply the migrations: ${errorReason(error)}`, { cause: error });
+    const failure = classifyDatabaseError(error);
+    if (failure instanceof DatabaseUnavailableError) throw new StartupError(`${where} is unreachable: ${errorReason(error)}`, { cause: error });
+    if (failure) throw new StartupError(`${where} refused to apply the migrations: ${errorReason(error)}`, { cause: error });
     throw error;
   }
 }

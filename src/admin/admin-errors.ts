@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { z } from "zod";
 import { AppError, NotFoundError, UnauthorizedError } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
-import { isDatabaseUnavailable } from "../persistence/database";
+import { classifyDatabaseError, DatabaseUnavailableError } from "../persistence/database-errors";
 import { errorPage } from "./page/views";
 
 /**
@@ -35,7 +35,7 @@ function toAdminProblem(error: unknown, requestId: string | undefined): AdminPro
   if (typeof bodyError.status === "number" && bodyError.status >= 400 && bodyError.status < 500) {
     return adminProblem(bodyError.status, `request could not be read: ${bodyError.message ?? "bad request"}`);
   }
-  if (isDatabaseUnavailable(error)) return adminProblem(503, "PostgreSQL is unavailable: nothing was read or changed; retry later");
+  if (classifyDatabaseError(error) instanceof DatabaseUnavailableError) return adminProblem(503, "PostgreSQL is unavailable: nothing was read or changed; retry later");
   return adminProblem(500, `internal error (request id ${requestId ?? "unknown"}); the details are in the service's log`);
 }
 

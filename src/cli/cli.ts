@@ -2,7 +2,7 @@ import pino from "pino";
 import { callCommand, reportCommand } from "../analytics/analytics-cli";
 import { ConfigError, loadConfig } from "../config/env";
 import { createLogger } from "../logging/logger";
-import { isDatabaseUnavailable } from "../persistence/database";
+import { classifyDatabaseError, DatabaseUnavailableError } from "../persistence/database-errors";
 import { parseCommandArgs } from "./args";
 import { createCliContext, type CliOutput } from "./cli-context";
 import type { CliCommand } from "./command";
@@ -78,7 +78,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       out.note(error.message);
       return ExitCode.UNREACHABLE;
     }
-    if (isDatabaseUnavailable(error) || isRedisUnavailable(error)) {
+    if (classifyDatabaseError(error) instanceof DatabaseUnavailableError || isRedisUnavailable(error)) {
       out.note(`a dependency became unreachable: ${(error as Error).message}`);
       return ExitCode.UNREACHABLE;
     }

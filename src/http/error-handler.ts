@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, ErrCode, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../errors/app-errors";
+import { AppError, ErrCode, NotFoundError, PayloadTooLargeError, StorageUnavailableError, UnauthorizedError } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
+import { classifyDatabaseError, DatabaseUnavailableError } from "../persistence/database-errors";
 
 /**
  * Maps every error to TCCC's answer shape `{ErrCode, ErrMsg}`; nothing escapes as an HTML page or a crash. The push
@@ -19,7 +20,7 @@ export function tcccErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorR
   };
 }
 
-/** The answer an error gets: its own when it is an AppError, else the one of a body-parser failure or a 500. */
+/** The answer an error gets: its own when it is an AppError, else the one of a body-parser failure, an unavailable database (503) or a 500. */
 export function toAppError(error: unknown, bodyLimitBytes: number): AppError {
   if (error instanceof AppError) return error;
   const bodyError = error as { type?: string; status?: number; message?: string };
@@ -27,6 +28,7 @@ export function toAppError(error: unknown, bodyLimitBytes: number): AppError {
   if (typeof bodyError.status === "number" && bodyError.status >= 400 && bodyError.status < 500) {
     return new AppError(bodyError.status, ErrCode.BAD_REQUEST, `request could not be read: ${bodyError.message ?? "bad request"}`);
   }
+  if (classifyDatabaseError(error) instanceof DatabaseUnavailableError) return new StorageUnavailableError(error);
   return new AppError(500, ErrCode.INTERNAL, "internal error; the push was not stored, retry later", { cause: error });
 }
 

@@ -39,36 +39,10 @@ export function createJobQueues(options: JobQueuesOptions) {
     return queue;
   }
 
-  /** BullMQ job ids may not contain ':' nor be all digits (TCCC RecordIds can be): callers pass readable keys. */
-  function safeJobId(key: string): string {
-    return key.replace(/:/g, "_");
-  }
-
   return {
     prefix,
 
-    async enqueue<S extends z.ZodType>(definition: JobDefinition<S, never>, payload: z.output<S>, opts: { jobKey?: string } & JobsOptions = {}) {
-      const data = z.encode(definition.payload, payload);
-      const { jobKey, ...jobOptions } = opts;
-      return queueFor(definition.id).add(definition.id, data, {
-        attempts: definition.attempts ?? 1,
-        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs, jitter: definition.backoffJitter } : undefined,
-        removeOnComplete: { age: 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-        ...(jobKey ? { jobId: safeJobId(`${definition.id}-${jobKey}`) } : {}),
-        ...jobOptions,
-      });
-    },
-
-    /** Idempotent: one scheduler per id, re-declared at every start by the process that owns scheduling. */
-    async schedule<S extends z.ZodType>(definition: JobDefinition<S, never>, schedulerId: string, everyMs: number, payload: z.output<S>) {
-      const data = z.encode(definition.payload, payload);
-      await queueFor(definition.id).upsertJobScheduler(safeJobId(schedulerId), { every: everyMs }, {
-        name: definition.id,
-        data,
-        opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
-      });
-    },
+    ...produceJobs(queueFor),
 
     /** Runs `declare` (which upserts job schedulers) now, and again after every reconnection to Redis. */
     async declareSchedules(name: string, declare: () => Promise<void>): Promise<void> {
@@ -101,6 +75,39 @@ export function createJobQueues(options: JobQueuesOptions) {
       for (const connection of [...workers.connections, producerConnection]) await options.redis.close(connection);
     },
   };
+}
+
+/** Adding jobs and job schedulers, as the definitions say. */
+function produceJobs(queueFor: (id: string) => Queue) {
+  return {
+    async enqueue<S extends z.ZodType>(definition: JobDefinition<S, never>, payload: z.output<S>, opts: { jobKey?: string } & JobsOptions = {}) {
+      const data = z.encode(definition.payload, payload);
+      const { jobKey, ...jobOptions } = opts;
+      return queueFor(definition.id).add(definition.id, data, {
+        attempts: definition.attempts ?? 1,
+        backoff: definition.backoffMs ? { type: "exponential", delay: definition.backoffMs, jitter: definition.backoffJitter } : undefined,
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+        ...(jobKey ? { jobId: safeJobId(`${definition.id}-${jobKey}`) } : {}),
+        ...jobOptions,
+      });
+    },
+
+    /** Idempotent: one scheduler per id, re-declared at every start by the process that owns scheduling. */
+    async schedule<S extends z.ZodType>(definition: JobDefinition<S, never>, schedulerId: string, everyMs: number, payload: z.output<S>) {
+      const data = z.encode(definition.payload, payload);
+      await queueFor(definition.id).upsertJobScheduler(safeJobId(schedulerId), { every: everyMs }, {
+        name: definition.id,
+        data,
+        opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
+      });
+    },
+  };
+}
+
+/** BullMQ job ids may not contain ':' nor be all digits (TCCC RecordIds can be): callers pass readable keys. */
+function safeJobId(key: string): string {
+  return key.replace(/:/g, "_");
 }
 
 /** Counts, jobs and the board's adapters of queues, whichever process created them. */

@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Logger } from "pino";
 import { PrismaClient } from "../generated/prisma/client";
+import { tagConnectionFailure } from "./database-errors";
 
 export type Database = PrismaClient;
 /**
@@ -33,7 +34,7 @@ export interface DatabaseHandle {
 }
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 });
+  const pool = new ConnectionFailureTypingPool({ Client: ConnectionFailureTypingClient, connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000 });
   const adapter = new PrismaPg(pool, {
     // an idle connection dropped by a restarting PostgreSQL is logged; the pool replaces it on next use
     onPoolError: (error) => options.logger.warn({ err: error }, "idle PostgreSQL connection failed"),
@@ -51,6 +52,35 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   };
 }
 
+/**
+ * pg's pool and clients, with the connection failures pg raises without a code turned into DatabaseUnavailableError
+ * where they leave pg: what the pool's connect and query and a client's query give their callers and promises.
+ * Every path to PostgreSQL (Prisma through the adapter, the push path's pooled transactions) goes through these.
+ */
+class ConnectionFailureTypingPool extends pg.Pool {}
+ConnectionFailureTypingPool.prototype.connect = typingConnectionFailures(pg.Pool.prototype.connect);
+ConnectionFailureTypingPool.prototype.query = typingConnectionFailures(pg.Pool.prototype.query);
+
+class ConnectionFailureTypingClient extends pg.Client {}
+ConnectionFailureTypingClient.prototype.query = typingConnectionFailures(pg.Client.prototype.query);
+
+/** A pg method (a callback as last argument, else a promise) whose failures pass through tagConnectionFailure. */
+function typingConnectionFailures<Method extends (...args: never[]) => unknown>(method: Method): Method {
+  return function (this: unknown, ...args: unknown[]) {
+    const callback = args.at(-1);
+    if (typeof callback === "function") {
+      args[args.length - 1] = (error: unknown, ...results: unknown[]) => callback(error ? tagConnectionFailure(error) : error, ...results);
+      return method.apply(this, args as Parameters<Method>);
+    }
+    const result = method.apply(this, args as Parameters<Method>);
+    // a submittable (a cursor, a stream) is returned as it is and reports its own errors
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      throw tagConnectionFailure(error);
+    });
+  } as unknown as Method;
+}
+
 const statementNames = new Map<string, string>();
 
 /** The same name for the same text whoever sends it (Prisma or the push path), so a connection prepares it once. */
@@ -66,57 +96,3 @@ export function statementName(sql: string): string {
 }
 
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
-
-/** The SQLSTATE of a PostgreSQL error, however deeply Prisma or the adapter wrapped it. */
-export function postgresErrorCode(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
-    const candidate = current as { code?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
-    if (typeof candidate.originalCode === "string" && /^[0-9A-Z]{5}$/.test(candidate.originalCode)) return candidate.originalCode;
-    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code) && !candidate.code.startsWith("P")) return candidate.code;
-    current = candidate.meta?.driverAdapterError ?? candidate.cause;
-  }
-  return undefined;
-}
-
-const CONNECTION_FAILURE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "P1001", "P1002", "P1017", "P2024"]);
-
-/** True when the database could not be reached (as opposed to rejecting what we sent): the caller should retry. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = postgresErrorCode(error);
-  if (code && (code.startsWith("08") || code.startsWith("57P") || code === "53300")) return true;
-  const text = collectErrorText(error);
-  return (
-    [...CONNECTION_FAILURE_CODES].some((marker) => text.includes(marker)) ||
-    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Can't reach database|DatabaseNotReachable|Unable to start a transaction|terminating connection/i.test(text)
-  );
-}
-
-/** True when PostgreSQL refused a value (SQLSTATE class 22: a NUL character or unpaired surrogate in JSON, etc.). */
-export function isDataException(error: unknown): boolean {
-  return postgresErrorCode(error)?.startsWith("22") ?? false;
-}
-
-/**
- * True when a value is beyond what PostgreSQL can process (SQLSTATE class 54: JSON nested deeper than its parser's
- * stack allows, about 13,000 levels with the default max_stack_depth). Like a data exception, sending it again
- * cannot help.
- */
-export function isProgramLimitExceeded(error: unknown): boolean {
-  return postgresErrorCode(error)?.startsWith("54") ?? false;
-}
-
-function collectErrorText(error: unknown): string {
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current) && parts.length < 10) {
-    seen.add(current);
-    const candidate = current as { message?: unknown; code?: unknown; kind?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
-    parts.push(String(candidate.code ?? ""), String(candidate.kind ?? ""), String(candidate.message ?? ""));
-    current = candidate.meta?.driverAdapterError ?? candidate.cause;
-  }
-  return parts.join(" ");
-}

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { statementName, TRANSACTION_OPTIONS, type StatementRunner } from "./database";
+import { classifyDatabaseError } from "./database-errors";
 
 /**
  * A transaction on one connection of the pool, without Prisma in between: the push path's. Its statements are the
@@ -17,7 +18,16 @@ const types = {
 // a statement that waits longer (a lock held by a stuck transaction) fails the batch, as Prisma's timeout did
 const BEGIN = `BEGIN; SET LOCAL statement_timeout = ${TRANSACTION_OPTIONS.timeout}`;
 
+/** Rejects with the typed error (database-errors.ts) when the database failed, with work's own error otherwise. */
 export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
+  try {
+    return await onPooledConnection(pool, work);
+  } catch (error) {
+    throw classifyDatabaseError(error) ?? error;
+  }
+}
+
+async function onPooledConnection<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // a connection that breaks between two statements emits "error" with no query to receive it: kept, not thrown
   let broken: Error | undefined;

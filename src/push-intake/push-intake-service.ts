@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { BadRequestError, ErrCode, StorageUnavailableError } from "../errors/app-errors";
+import { BadRequestError, ErrCode } from "../errors/app-errors";
 import type pg from "pg";
-import { isDataException, isDatabaseUnavailable, isProgramLimitExceeded } from "../persistence/database";
+import { DataError, ProgramLimitError } from "../persistence/database-errors";
 import type { PushStatus } from "../persistence/push-inbox-repository";
 import type { PushAction } from "../tccc/payloads";
 import { interpretPush } from "../tccc/interpret";
@@ -89,16 +89,16 @@ export function createPushIntakeService(deps: PushIntakeDependencies) {
         records: interpretation.ok ? interpretation.records : undefined,
       });
     } catch (cause) {
-      if (isDataException(cause)) {
+      // an unavailable database (DatabaseUnavailableError) is answered by the push surface's handler: 503, ErrCode 1503
+      if (cause instanceof DataError) {
         throw new BadRequestError(
           "body cannot be stored: PostgreSQL rejects it (a \\u0000 character or an unpaired surrogate in a string)",
           ErrCode.UNSTORABLE_BODY,
         );
       }
-      if (isProgramLimitExceeded(cause)) {
+      if (cause instanceof ProgramLimitError) {
         throw new BadRequestError("body cannot be stored: its JSON is nested too deeply for PostgreSQL", ErrCode.UNSTORABLE_BODY);
       }
-      if (isDatabaseUnavailable(cause)) throw new StorageUnavailableError(cause);
       throw cause;
     }
 

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
-import { isDatabaseUnavailable, postgresErrorCode } from "../persistence/database";
+import { DatabaseUnavailableError, TransactionConflictError } from "../persistence/database-errors";
 import { inPooledTransaction } from "../persistence/pooled-transaction";
 import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
@@ -24,8 +24,6 @@ export interface PushWriterOptions {
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
 }
 
-const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
-
 /**
  * Pushes stored with group commit (group-commit.ts): every caller is answered only after the transaction holding its
  * push committed, and a batch that fails for a reason other than an unreachable database is written again push by
@@ -35,8 +33,9 @@ export function createPushWriter(options: PushWriterOptions) {
   const { logger } = options;
   const groupCommit = createGroupCommit<PushToStore, { duplicate: boolean }>({
     writeBatch: (batch) => writePushBatch(options, batch),
-    failsEveryItem: isDatabaseUnavailable,
-    isTransient: (error) => RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? ""),
+    // inPooledTransaction rejects with the typed errors of database-errors.ts
+    failsEveryItem: (error) => error instanceof DatabaseUnavailableError,
+    isTransient: (error) => error instanceof TransactionConflictError,
     maxBatch: options.maxBatch ?? 200,
     maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
     onSplit: (error, batchSize) => logger.warn({ err: error, batchSize }, "push batch failed; writing its pushes one by one"),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/logger";
-import { TRANSACTION_OPTIONS, postgresErrorCode, type Database } from "../persistence/database";
+import { TRANSACTION_OPTIONS, type Database } from "../persistence/database";
+import { classifyDatabaseError, TransactionConflictError } from "../persistence/database-errors";
 import { addRunCounts, emptyRunCounts, finishRun, recordMissingSessions, startRun, type RunCounts } from "../persistence/reconcile-runs-repository";
 import type { RateLimiter } from "./rate-limiter";
 import { TEL_CDR_PAGE_SIZE, type TelCdrApi, type TelCdrPage } from "./tel-cdr-api";
@@ -127,7 +128,6 @@ interface StoredPage {
   unreadable: Extract<TelCdrInterpretation, { ok: false }>[];
 }
 
-const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]); // deadlock, serialization failure
 const MAX_CONFLICT_ATTEMPTS = 3;
 
 /**
@@ -141,7 +141,7 @@ async function storePage(deps: WindowRunDependencies, runId: bigint, sdkAppId: b
     try {
       return { ...(await writePage(deps.prisma, runId, sdkAppId, interpreted)), unreadable };
     } catch (error) {
-      if (attempt >= MAX_CONFLICT_ATTEMPTS || !RETRYABLE_CONFLICTS.has(postgresErrorCode(error) ?? "")) throw error;
+      if (attempt >= MAX_CONFLICT_ATTEMPTS || !(classifyDatabaseError(error) instanceof TransactionConflictError)) throw error;
     }
   }
 }
