@@ -28,10 +28,11 @@ const NEW_INDEXES = [
   "push_inbox_received_at_idx",
   "push_inbox_sdk_app_id_received_at_idx",
   "push_inbox_status_sdk_app_id_received_at_idx",
-  "push_inbox_status_action_received_at_idx",
+  "push_inbox_failed_session_id_idx",
   "tel_cdr_records_last_seen_at_idx",
   "tel_cdr_records_sdk_app_id_last_seen_at_idx",
   "recordings_mirror_status_updated_at_idx",
+  "recordings_mirror_backlog_idx",
   "reconcile_runs_status_id_idx",
 ];
 
@@ -42,6 +43,8 @@ interface Query {
 }
 
 const APP = 1_400_000_003;
+/** A push of the fill that failed (i % 97 = 7), half way through the year. */
+const FAILED_PUSH = Math.floor(PUSHES / 2 / 97) * 97 + 7;
 const PUSH_COLUMNS = "id, push_uuid, action, sdk_app_id, session_id, body, status, error, duplicate_count, replay_count, received_at, processed_at, last_duplicate_at, last_replayed_at";
 const RECORD_COLUMNS = "id, sdk_app_id, record_key, session_id, status, error, first_seen_at, last_seen_at, last_run_id, replay_count, last_replayed_at";
 /** What the service sends, in the shape Prisma gives it (admin lists) or as written in src (raw SQL). */
@@ -55,8 +58,29 @@ const QUERIES: Query[] = [
     sql: `SELECT ${PUSH_COLUMNS} FROM push_inbox WHERE status = 'failed' AND action = 'cdr' AND sdk_app_id = $1 ORDER BY received_at DESC LIMIT 100`,
     params: [APP],
   },
-  { name: "replay: one push by uuid", sql: `SELECT action, body::text FROM push_inbox WHERE push_uuid = $1`, params: ["bench-push-4999999"] },
-  { name: "status: failed pushes by action", sql: `SELECT action, count(*)::int FROM push_inbox WHERE status = 'failed' GROUP BY action` },
+  { name: "admin pushes: failed voicemail", sql: `SELECT ${PUSH_COLUMNS} FROM push_inbox WHERE status = 'failed' AND action = 'voicemail' ORDER BY received_at DESC LIMIT 100` },
+  { name: "replay: one push by uuid", sql: `SELECT action, body::text FROM push_inbox WHERE push_uuid = $1`, params: [`bench-push-${Math.floor(PUSHES / 2)}`] },
+  {
+    name: "admin replay of all failed: a page",
+    sql: `SELECT id, push_uuid FROM push_inbox WHERE status = 'failed' AND id > $1 ORDER BY id LIMIT 100`,
+    params: [Math.floor(PUSHES / 2)],
+  },
+  {
+    name: "call story: a call's pushes",
+    sql: `SELECT ${PUSH_COLUMNS} FROM push_inbox WHERE sdk_app_id = $1 AND session_id = $2`,
+    params: [1_400_000_000 + (FAILED_PUSH % APPS), `session-${Math.floor(FAILED_PUSH / 3)}`],
+  },
+  {
+    name: "call story: failed pushes of a session",
+    sql: `SELECT sdk_app_id FROM push_inbox WHERE status = 'failed' AND session_id = $1 AND sdk_app_id IS NOT NULL`,
+    params: [`session-${Math.floor(FAILED_PUSH / 3)}`],
+  },
+  {
+    name: "status: failed pushes by action",
+    sql: `SELECT action, sum(count)::int FROM push_inbox_failed_counts WHERE $1::bigint IS NULL OR sdk_app_id = $1::bigint GROUP BY action HAVING sum(count) <> 0`,
+    params: [null],
+  },
+  { name: "(the same counted from the rows)", sql: `SELECT action, count(*)::int FROM push_inbox WHERE status = 'failed' GROUP BY action` },
   { name: "status: failed API records", sql: `SELECT count(*)::int FROM tel_cdr_records WHERE status = 'failed'` },
   {
     name: "status: latest run per app",
@@ -167,16 +191,35 @@ async function timeQuery(client: pg.Client, query: Query, withoutIndexes: boolea
   }
 }
 
-/** The large tables EXPLAIN says the query reads sequentially. */
-async function sequentialScans(client: pg.Client, query: Query): Promise<string[]> {
+interface Plan {
+  /** The large tables the plan reads sequentially. */
+  sequentialScans: string[];
+  /** The indexes it reads, a partition's index named by the partitioned index it belongs to. */
+  indexes: string[];
+}
+
+async function explain(client: pg.Client, query: Query, parentIndexOf: Map<string, string>): Promise<Plan> {
   const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${query.sql}`, query.params);
-  const scanned = rows.flatMap((row) => [...row["QUERY PLAN"].matchAll(/Seq Scan on (\w+)/g)].map((match) => match[1]!));
-  if (scanned.length === 0) return [];
+  const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+  const scanned = [...plan.matchAll(/Seq Scan on (\w+)/g)].map((match) => match[1]!);
+  const indexes = [...new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((match) => parentIndexOf.get(match[1]!) ?? match[1]!))];
+  if (scanned.length === 0) return { sequentialScans: [], indexes };
   const { rows: sizes } = await client.query<{ relname: string; rows: number }>(
     `SELECT relname, reltuples::bigint AS rows FROM pg_class WHERE relname = ANY($1) AND reltuples > $2`,
     [scanned, LARGE_TABLE_ROWS],
   );
-  return sizes.map((size) => `${size.relname} (${size.rows} rows)`);
+  return { sequentialScans: sizes.map((size) => `${size.relname} (${size.rows} rows)`), indexes };
+}
+
+/** The indexes of a table (of all its partitions), with their size: what every insert writes. */
+async function indexesOf(client: pg.Client, table: string): Promise<{ name: string; bytes: number; predicate: string | null }[]> {
+  const { rows } = await client.query<{ name: string; bytes: string; predicate: string | null }>(
+    `SELECT i.relname AS name, pg_get_expr(x.indpred, x.indrelid) AS predicate,
+            pg_relation_size(i.oid) + COALESCE((SELECT sum(pg_relation_size(h.inhrelid)) FROM pg_inherits h WHERE h.inhparent = i.oid), 0) AS bytes
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass ORDER BY i.relname`,
+    [table],
+  );
+  return rows.map((row) => ({ ...row, bytes: Number(row.bytes) }));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -259,14 +302,29 @@ async function main(): Promise<void> {
   }
   await database.close();
 
-  console.log(`\n${"query".padEnd(44)} ${"with (ms)".padStart(10)} ${"without (ms)".padStart(13)}  sequential scans of a large table (with)`);
+  const { rows: partitionIndexes } = await client.query<{ child: string; parent: string }>(
+    `SELECT c.relname AS child, p.relname AS parent FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_class p ON p.oid = h.inhparent WHERE c.relkind = 'i'`,
+  );
+  const parentIndexOf = new Map(partitionIndexes.map((row) => [row.child, row.parent]));
+  const usedBy = new Map<string, string[]>();
+  console.log(`\n${"query".padEnd(44)} ${"with (ms)".padStart(10)} ${"without (ms)".padStart(13)}  sequential scans of a large table (with); indexes read`);
   for (const query of QUERIES) {
     const timing = results.get(query.name)!;
-    const scans = await sequentialScans(client, query);
-    console.log(`${query.name.padEnd(44)} ${median(timing.with).toFixed(1).padStart(10)} ${median(timing.without).toFixed(1).padStart(13)}  ${scans.join("; ") || "none"}`);
+    const plan = await explain(client, query, parentIndexOf);
+    for (const index of plan.indexes) usedBy.set(index, [...(usedBy.get(index) ?? []), query.name]);
+    console.log(
+      `${query.name.padEnd(44)} ${median(timing.with).toFixed(1).padStart(10)} ${median(timing.without).toFixed(1).padStart(13)}  ${plan.sequentialScans.join("; ") || "none"}; ${plan.indexes.join(", ") || "no index"}`,
+    );
   }
   for (const [name, times] of serviceTimes) console.log(`${name.padEnd(44)} ${median(times).toFixed(1).padStart(10)}`);
   console.log(`${"one push (new uuid; its statements)".padEnd(44)} ${median(pushTimes.with).toFixed(1).padStart(10)} ${median(pushTimes.without).toFixed(1).padStart(13)}`);
+  for (const table of ["push_inbox", "recordings"]) {
+    console.log(`\nindexes of ${table} (every insert writes those whose predicate it meets), and the queries above that read them:`);
+    for (const index of await indexesOf(client, table)) {
+      const where = index.predicate ? ` WHERE ${index.predicate}` : "";
+      console.log(`  ${index.name}${where}: ${(index.bytes / 2 ** 20).toFixed(0)} MB; ${usedBy.get(index.name)?.join(", ") ?? "none of them (constraint, lookups by key, sweeps)"}`);
+    }
+  }
   console.log(`\nmedians of ${RUNS} interleaved runs; ${execSync("uptime").toString().trim()}`);
   await client.end();
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "../logging/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Database, Sql } from "../persistence/database";
+import { countFailedPushesOfPartition } from "../persistence/push-inbox-repository";
 
 /**
  * push_inbox and tel_cdr_records grow by about 110 million rows a year at 100,000 calls a day. Both are partitioned
@@ -16,9 +17,17 @@ export interface HistoryTable {
   partitionKey: string;
   keysTable: string;
   keyColumns: string[];
+  /** Keeps the table's counters exact when a partition's rows enter (1) or leave (-1) it without row triggers. */
+  countPartitionRows?: (tx: Sql, partition: string, sign: 1 | -1) => Promise<void>;
 }
 
-export const PUSH_INBOX: HistoryTable = { table: "push_inbox", partitionKey: "received_at", keysTable: "push_keys", keyColumns: ["push_uuid"] };
+export const PUSH_INBOX: HistoryTable = {
+  table: "push_inbox",
+  partitionKey: "received_at",
+  keysTable: "push_keys",
+  keyColumns: ["push_uuid"],
+  countPartitionRows: countFailedPushesOfPartition,
+};
 export const TEL_CDR_RECORDS: HistoryTable = {
   table: "tel_cdr_records",
   partitionKey: "first_seen_at",
@@ -90,8 +99,10 @@ export async function ensureMonthPartition(prisma: Database, history: HistoryTab
       from,
       to,
     );
-    // attaching builds the table's indexes from the partitioned ones
+    // attaching builds the table's indexes from the partitioned ones (and clones its triggers); the rows' deletion
+    // from the DEFAULT partition fired them, their return by the attach does not
     await tx.$executeRawUnsafe(`ALTER TABLE ${history.table} ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
+    await history.countPartitionRows?.(tx, name, 1);
     return { created: true, movedRows };
   }, DDL_TRANSACTION);
 }
@@ -148,6 +159,8 @@ export async function applyRetention(
       // another worker's run may have dropped it meanwhile
       if (!(await lockAndCheckExists(tx, history, name))) return undefined;
       await tx.$executeRawUnsafe(`ALTER TABLE ${history.table} DETACH PARTITION ${name}`);
+      // the detach takes the rows out without a row trigger, the insert below brings the kept ones back with one
+      await history.countPartitionRows?.(tx, name, -1);
       // no partition covers the month any more: the kept rows land in the DEFAULT one
       const kept = await tx.$executeRawUnsafe(`INSERT INTO ${history.table} SELECT * FROM ${name} WHERE ${KEPT_ROWS}`);
       await tx.$executeRawUnsafe(`DROP TABLE ${name}`);

@@ -37,6 +37,9 @@ const STORE_PUSHES_SQL = `
            COALESCE(r."duplicatesInBatch", 0),
            CASE WHEN r."duplicatesInBatch" > 0 THEN now() END
     FROM r WHERE r.inserted
+    -- the failed ones are counted at the commit in this order, by the key of push_inbox_failed_counts: two batches
+    -- lock their counter rows in the same order, so one may wait for the other's commit but never deadlock
+    ORDER BY r.status, r.action, COALESCE(r."sdkAppId", 0)
   )
   UPDATE push_inbox p
   SET duplicate_count = p.duplicate_count + 1 + COALESCE(r."duplicatesInBatch", 0), last_duplicate_at = now()
@@ -95,8 +98,10 @@ export function listPushes(db: Database, selection: PushSelection, limit: number
   return db.pushInbox.findMany({ where: matching(selection), orderBy: { receivedAt: "desc" }, take: limit });
 }
 
-export function countPushes(db: Database, selection: PushSelection): Promise<number> {
-  return db.pushInbox.count({ where: matching(selection) });
+export async function countPushes(db: Database, selection: PushSelection): Promise<number> {
+  if (selection.status !== "failed") return db.pushInbox.count({ where: matching(selection) });
+  const failed = await countFailedPushesByAction(db, selection.sdkAppId ?? null);
+  return failed.filter((row) => selection.action === undefined || row.action === selection.action).reduce((sum, row) => sum + row.count, 0);
 }
 
 /** The next pushes after `afterId`, in id order: a page of a walk over every matching push. */
@@ -127,10 +132,27 @@ export async function recordPushReplay(
     WHERE push_uuid = ${pushUuid}`;
 }
 
-/** Failed pushes per action, of every application or of one. */
+/**
+ * Failed pushes per action, of every application or of one: from push_inbox_failed_counts, which push_inbox's
+ * triggers keep exact in the transaction of every change, so a few rows are read however many pushes failed.
+ */
 export function countFailedPushesByAction(sql: Sql, sdkAppId: bigint | null): Promise<{ action: string; count: number }[]> {
   return sql.$queryRaw<{ action: string; count: number }[]>`
-    SELECT action, count(*)::int AS count FROM push_inbox
-    WHERE status = 'failed' AND (${sdkAppId}::bigint IS NULL OR sdk_app_id = ${sdkAppId}::bigint)
-    GROUP BY action ORDER BY action`;
+    SELECT action, sum(count)::int AS count FROM push_inbox_failed_counts
+    WHERE ${sdkAppId}::bigint IS NULL OR sdk_app_id = ${sdkAppId}::bigint
+    GROUP BY action HAVING sum(count) <> 0 ORDER BY action`;
+}
+
+/**
+ * Rows that enter or leave push_inbox by ATTACH or DETACH PARTITION, which fire no row triggers: their failed ones
+ * are added to (1) or taken from (-1) the counts, in the transaction of the DDL. `partition` is a table name made by
+ * src/history (no input).
+ */
+export async function countFailedPushesOfPartition(sql: Sql, partition: string, sign: 1 | -1): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `INSERT INTO push_inbox_failed_counts AS counted (action, sdk_app_id, count)
+     SELECT action, COALESCE(sdk_app_id, 0), ${sign} * count(*) FROM ${partition} WHERE status = 'failed'
+     GROUP BY 1, 2 ORDER BY 1, 2
+     ON CONFLICT (action, sdk_app_id) DO UPDATE SET count = counted.count + excluded.count`,
+  );
 }

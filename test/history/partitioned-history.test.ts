@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { applyRetention, ensureMonthPartition, PUSH_INBOX, TEL_CDR_RECORDS } from "../../src/history/history-partitions";
 import { createLogger } from "../../src/logging/logger";
 import { createMetrics } from "../../src/observability/metrics";
+import { readOperationalStatus } from "../../src/observability/operational-status";
 import { openDatabase, type DatabaseHandle } from "../../src/persistence/database";
 import { insertPushesOrCountDuplicates, type NewPush } from "../../src/persistence/push-inbox-repository";
 import { saveTelCdrs } from "../../src/reconciliation/tel-cdr-records";
 import { interpretTelCdrPage } from "../../src/tccc/interpret";
+import { failedCountsAndTruth } from "../support/failed-push-counts";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { uniqueSdkAppId } from "../support/test-service";
 
@@ -131,6 +133,40 @@ describe("push_inbox and tel_cdr_records partitioned by month", () => {
       expect(await database.prisma.telCdrRecord.count({ where: { sdkAppId } })).toBe(0);
       expect(await database.prisma.telCdrRecordKey.count({ where: { sdkAppId } })).toBe(0);
     });
+  });
+
+  it("keeps the count of failed pushes exact through the moves into a new month's partition and out of a dropped one", async () => {
+    const sdkAppId = BigInt(uniqueSdkAppId());
+    const failedPush = (name: string, action: string): NewPush => ({ ...newPush(`${name}-${randomUUID()}`, "failed"), action, sdkAppId });
+    // a month without a partition yet (its pushes wait in the DEFAULT partition), older than every other test's months
+    const stranded = [failedPush("stranded-a", "cdr"), failedPush("stranded-b", "record")];
+    for (const push of stranded) await store(push, new Date("2009-03-10T00:00:00Z"));
+    await ensureMonthPartition(database.prisma, PUSH_INBOX, new Date("2009-04-15T00:00:00Z"));
+    await store(failedPush("april", "cdr"), new Date("2009-04-10T00:00:00Z"));
+    const failedOf = async () => (await readOperationalStatus(database.prisma, sdkAppId)).failedPushes;
+    const exact = async () => {
+      const { counted, actual } = await failedCountsAndTruth(database.prisma);
+      expect(counted).toEqual(actual);
+    };
+    expect(await failedOf()).toEqual({ total: 3, byAction: { cdr: 2, record: 1 } });
+
+    expect(await ensureMonthPartition(database.prisma, PUSH_INBOX, new Date("2009-03-15T00:00:00Z"))).toEqual({ created: true, movedRows: 2 });
+    expect(await failedOf()).toEqual({ total: 3, byAction: { cdr: 2, record: 1 } });
+    await exact();
+
+    // both months dropped: their failed pushes are kept, and still counted once
+    const outcome = await applyRetention(database.prisma, PUSH_INBOX, new Date("2009-05-01T00:00:00Z"), logger);
+    expect(outcome).toMatchObject({ droppedPartitions: ["push_inbox_y2009m03", "push_inbox_y2009m04"], keptRows: 3 });
+    expect(await failedOf()).toEqual({ total: 3, byAction: { cdr: 2, record: 1 } });
+    await exact();
+
+    // a duplicate of a kept push changes nothing; once it is replayed successfully, retention lets it go
+    await store(stranded[0]!, new Date());
+    await database.prisma.$executeRaw`UPDATE push_inbox SET status = 'processed', error = NULL WHERE push_uuid = ${stranded[0]!.pushUuid}`;
+    expect(await failedOf()).toEqual({ total: 2, byAction: { cdr: 1, record: 1 } });
+    await applyRetention(database.prisma, PUSH_INBOX, new Date("2009-05-01T00:00:00Z"), logger);
+    expect(await failedOf()).toEqual({ total: 2, byAction: { cdr: 1, record: 1 } });
+    await exact();
   });
 
   it("takes a push for a month without a partition into the DEFAULT partition, and moves it into the month's partition once created", async () => {

@@ -68,6 +68,30 @@ function readCharColumnsAsText<T extends object>(queryable: T): T {
   return queryable;
 }
 
+interface ScriptRunner {
+  executeScript(script: string): Promise<void>;
+  underlyingDriver(): { query(text: string): Promise<unknown> };
+  onError(error: unknown): never;
+}
+
+/**
+ * The adapter runs a migration script by splitting it at every `;` and sending the pieces one by one, each committed
+ * on its own (and on any connection of its pool): a `;` in a string, a comment or a PL/pgSQL body breaks the script,
+ * and a failure leaves half a migration applied. Prisma's native engine sends the whole script as one simple query,
+ * which PostgreSQL parses itself (quotes, dollar quotes, comments) and runs as one implicit transaction: so does this.
+ */
+function executeScriptsWhole<T extends object>(adapter: T): T {
+  const target = adapter as unknown as ScriptRunner;
+  target.executeScript = async (script) => {
+    try {
+      await target.underlyingDriver().query(script);
+    } catch (error) {
+      target.onError(error);
+    }
+  };
+  return adapter;
+}
+
 export interface EngineSession {
   engine: SchemaEngine;
   schemaFile: { path: string; content: string };
@@ -89,7 +113,7 @@ export async function withSchemaEngine<T>(
   const opened: { dispose(): Promise<void> }[] = [];
   const trackingFactory = Object.assign(Object.create(pg) as PrismaPg, {
     connect: async () => {
-      const adapter = readCharColumnsAsText(await pg.connect());
+      const adapter = executeScriptsWhole(readCharColumnsAsText(await pg.connect()));
       opened.push(adapter);
       return adapter;
     },
@@ -97,7 +121,7 @@ export async function withSchemaEngine<T>(
       const main = await trackingFactory.connect();
       const name = `prisma_migrate_shadow_db_${randomUUID()}`;
       await main.executeScript(`CREATE DATABASE "${name}"`);
-      const shadow = readCharColumnsAsText(await new PrismaPg({ ...clientConfig, database: name }).connect());
+      const shadow = executeScriptsWhole(readCharColumnsAsText(await new PrismaPg({ ...clientConfig, database: name }).connect()));
       const closeShadowPool = shadow.dispose.bind(shadow);
       let disposed: Promise<void> | undefined;
       shadow.dispose = () =>
