@@ -23,6 +23,7 @@ import { openDatabase, type DatabaseHandle } from "./persistence/database";
 import { classifyDatabaseError, DatabaseUnavailableError } from "./persistence/database-errors";
 import { applyPendingMigrationsInThread } from "./persistence/migrations/migrate-in-thread";
 import { createPushIntakeService } from "./push-intake/push-intake-service";
+import { batchesInFlightPerProcess } from "./push-intake/push-writer";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation/reconciliation-service";
 import { telCdrApiFromConfig } from "./reconciliation/tel-cdr-api";
 import { queueMirrorJobs } from "./recording-mirror/mirror-jobs";
@@ -72,7 +73,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const mirror = createRecordingMirror({ config, jobs, sql: prisma, storage, logger, metrics });
   const onRecordingsStored = (recordingIds: readonly bigint[]) => queueMirrorJobs(jobs, config, recordingIds);
-  const intake = createPushIntakeService({ pool: database.pool, logger, onRecordingsStored });
+  const intake = createPushIntakeService({ pool: database.pool, logger, maxConcurrentBatches: batchesInFlightPerProcess(config.WEB_CONCURRENCY), onRecordingsStored });
   const pushAdmin = createPushAdminService({ prisma, onRecordingsStored });
   if (!api) logger.info("reconciliation disabled: TCCC_SECRET_ID and TCCC_SECRET_KEY are not set");
   const reconciliation = api ? createReconciliationService({ config, prisma, jobs, logger, onRecordingsStored, api, redis: redis.open("commands", "reconciliation") }) : undefined;

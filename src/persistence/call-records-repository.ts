@@ -188,8 +188,11 @@ function mergedColumn(spec: Table, field: string, source: CallSource): string {
   return spec.frozen?.fields.includes(field) ? `CASE WHEN ${spec.frozen.when} THEN ${stored} ELSE ${merged} END` : merged;
 }
 
-/** Built once per table and source: the statement text never changes, only its one JSON parameter. */
-function mergeUpsertSql(spec: Table, source: CallSource, returning: string, insertOnly: Record<string, string> = {}): string {
+/**
+ * The merge-upsert of one table, a data-modifying CTE of the statement that writes all three: its rows come in the
+ * JSON parameter `rows`.
+ */
+function mergeUpsertSql(spec: Table, source: CallSource, rows: string, returning: string, insertOnly: Record<string, string> = {}): string {
   const keys = Object.keys(spec.keys);
   const fields = Object.keys(spec.columns);
   const types: Record<string, string> = { ...spec.keys };
@@ -207,24 +210,40 @@ function mergeUpsertSql(spec: Table, source: CallSource, returning: string, inse
   return `
     INSERT INTO ${spec.table} AS t (${[...keys, ...fields].map(snakeCase).join(", ")}, ${extra.map(([column]) => column).join(", ")})
     SELECT ${[...keys, ...fields].map((field) => `r."${field}"`).join(", ")}, ${extra.map(([, expression]) => expression).join(", ")}
-    FROM json_to_recordset($1::json) AS r(${recordsetColumns(types)})
+    FROM json_to_recordset(${rows}::json) AS r(${recordsetColumns(types)})
     ON CONFLICT (${keys.map(snakeCase).join(", ")}) DO UPDATE
       SET ${assignments.map(([column, expression]) => `${column} = ${expression}`).join(", ")}, updated_at = now()
       WHERE (${assignments.map(([column]) => `t.${column}`).join(", ")}) IS DISTINCT FROM (${assignments.map(([, expression]) => expression).join(", ")})
     RETURNING ${returning}`;
 }
 
-const CALL_KEY = "sdk_app_id::text AS sdk_app_id, session_id";
-const statements = Object.fromEntries(
-  (["push", "reconcile"] as const).map((source) => [
-    source,
-    {
-      sessions: mergeUpsertSql(sessionsTable, source, `${CALL_KEY}, (xmax = 0) AS inserted`, { source: "$2" }),
-      participants: mergeUpsertSql(participantsTable, source, CALL_KEY),
-      recordings: mergeUpsertSql(recordingsTable, source, `id, ${CALL_KEY}, (record_url IS NOT NULL AND mirror_status = 'pending') AS waiting`),
-    },
-  ]),
-) as Record<CallSource, { sessions: string; participants: string; recordings: string }>;
+/**
+ * Built once per source: the three tables in one statement (one round trip), as data-modifying CTEs. They write
+ * different tables, so none needs to see another's rows; the tables have no foreign keys between them. The answer
+ * is one row per row written (inserted or changed), named by its table.
+ */
+function saveCallRecordsSql(source: CallSource): string {
+  const CALL_KEY = "sdk_app_id::text AS sdk_app_id, session_id";
+  return `
+    WITH sessions AS (${mergeUpsertSql(sessionsTable, source, "$1", `${CALL_KEY}, (xmax = 0) AS inserted`, { source: "$4" })}
+    ), participants AS (${mergeUpsertSql(participantsTable, source, "$2", CALL_KEY)}
+    ), recordings AS (${mergeUpsertSql(recordingsTable, source, "$3", `id, ${CALL_KEY}, (record_url IS NOT NULL AND mirror_status = 'pending') AS waiting`)}
+    )
+    SELECT 'sessions' AS written, sdk_app_id, session_id, inserted, NULL::bigint AS id, NULL::boolean AS waiting FROM sessions
+    UNION ALL SELECT 'participants', sdk_app_id, session_id, NULL, NULL, NULL FROM participants
+    UNION ALL SELECT 'recordings', sdk_app_id, session_id, NULL, id, waiting FROM recordings`;
+}
+
+const statements: Record<CallSource, string> = { push: saveCallRecordsSql("push"), reconcile: saveCallRecordsSql("reconcile") };
+
+interface WrittenRow {
+  written: "sessions" | "participants" | "recordings";
+  sdk_app_id: string;
+  session_id: string;
+  inserted: boolean | null;
+  id: bigint | null;
+  waiting: boolean | null;
+}
 
 export const sessionKey = (row: { sdkAppId: bigint; sessionId: string }) => `${row.sdkAppId}/${row.sessionId}`;
 const returnedKey = (row: { sdk_app_id: string; session_id: string }) => `${row.sdk_app_id}/${row.session_id}`;
@@ -279,32 +298,22 @@ export async function saveCallRecords(sql: StatementRunner, calls: CallRecords |
   const sessions = mergeByKey(sessionsTable, batch.flatMap((call) => (call.session ? [call.session] : [])));
   const participants = mergeByKey(participantsTable, batch.flatMap((call) => call.participants));
   const recordings = mergeByKey(recordingsTable, batch.flatMap((call) => call.recordings));
-  const statement = statements[source];
 
   const outcome: SaveOutcome = { sessions: new Map(), recordingIdsToMirror: [] };
+  if (sessions.length + participants.length + recordings.length === 0) return outcome;
+  for (const session of sessions) outcome.sessions.set(sessionKey(session), "unchanged");
+  const written = await sql.$queryRawUnsafe<WrittenRow[]>(
+    statements[source],
+    rowsParameter(sessionsTable, sessions, source),
+    rowsParameter(participantsTable, participants, source),
+    rowsParameter(recordingsTable, recordings, source),
+    source,
+  );
   const changedCalls = new Set<string>();
-  if (sessions.length > 0) {
-    for (const session of sessions) outcome.sessions.set(sessionKey(session), "unchanged");
-    const written = await sql.$queryRawUnsafe<{ sdk_app_id: string; session_id: string; inserted: boolean }[]>(
-      statement.sessions,
-      rowsParameter(sessionsTable, sessions, source),
-      source,
-    );
-    for (const row of written) outcome.sessions.set(returnedKey(row), row.inserted ? "created" : "updated");
-  }
-  if (participants.length > 0) {
-    const written = await sql.$queryRawUnsafe<{ sdk_app_id: string; session_id: string }[]>(statement.participants, rowsParameter(participantsTable, participants, source));
-    for (const row of written) changedCalls.add(returnedKey(row));
-  }
-  if (recordings.length > 0) {
-    const written = await sql.$queryRawUnsafe<{ id: bigint; sdk_app_id: string; session_id: string; waiting: boolean }[]>(
-      statement.recordings,
-      rowsParameter(recordingsTable, recordings, source),
-    );
-    for (const row of written) {
-      changedCalls.add(returnedKey(row));
-      if (row.waiting) outcome.recordingIdsToMirror.push(row.id);
-    }
+  for (const row of written) {
+    if (row.written === "sessions") outcome.sessions.set(returnedKey(row), row.inserted ? "created" : "updated");
+    else changedCalls.add(returnedKey(row));
+    if (row.waiting) outcome.recordingIdsToMirror.push(row.id as bigint);
   }
   for (const key of changedCalls) if (outcome.sessions.get(key) === "unchanged") outcome.sessions.set(key, "updated");
   return outcome;

@@ -8,6 +8,11 @@ import { classifyDatabaseError } from "./database-errors";
  * connection), and answer the same values: int8 as bigint, timestamptz as Date, the rest as pg parses it. Prisma's interactive
  * transaction costs more CPU than the statements themselves take (its query interpreter, promise chains and result
  * conversion per statement), which the push path, a transaction per batch of pushes, cannot afford.
+ *
+ * The pool's connections pipeline (database.ts): a statement is written at once, without waiting for the answers to
+ * those before it, and PostgreSQL runs them in order. So `BEGIN` is not waited for but leaves with the work's first
+ * statement, and statements the work issues without awaiting one another (two independent writes) share a round
+ * trip. Statements issued in the same tick also share one write to the socket: it is corked until the tick ends.
  */
 
 const INT8_OID = 20;
@@ -17,6 +22,18 @@ const types = {
 
 // a statement that waits longer (a lock held by a stuck transaction) fails the batch, as Prisma's timeout did
 const BEGIN = `BEGIN; SET LOCAL statement_timeout = ${TRANSACTION_OPTIONS.timeout}`;
+
+/**
+ * The values of statements sent together, or the failure of the first one that failed in the order they were sent:
+ * the ones behind it in the same transaction fail only because it aborted the transaction ("current transaction is
+ * aborted"), which says nothing of why.
+ */
+export async function allInOrder<T extends readonly unknown[]>(pending: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
 
 /** Rejects with the typed error (database-errors.ts) when the database failed, with work's own error otherwise. */
 export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
@@ -35,24 +52,35 @@ async function onPooledConnection<T>(pool: pg.Pool, work: (sql: StatementRunner)
     broken = error;
   };
   client.on("error", onError);
+  const { stream } = client.connection;
+  let corked = false;
+  const send = (text: string, values?: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return values ? client.query({ name: statementName(text), text, values, types }) : client.query(text);
+  };
   const sql: StatementRunner = {
     async $queryRawUnsafe<R>(text: string, ...values: unknown[]): Promise<R> {
-      const result = await client.query({ name: statementName(text), text, values, types });
-      return result.rows as R;
+      return (await send(text, values)).rows as R;
     },
     async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
-      const result = await client.query({ name: statementName(text), text, values, types });
-      return result.rowCount ?? 0;
+      return (await send(text, values)).rowCount ?? 0;
     },
   };
   try {
-    await client.query(BEGIN);
-    const result = await work(sql);
-    await client.query("COMMIT");
+    // if BEGIN failed, so would the statements behind it: a failed SET LOCAL leaves the transaction aborted
+    const [, result] = await allInOrder([send(BEGIN), work(sql)] as const);
+    await send("COMMIT");
     return result;
   } catch (error) {
     // a connection in an unknown state is not given back: the pool opens a new one
-    if (!broken) await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    if (!broken) await send("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
     client.removeListener("error", onError);

@@ -45,12 +45,18 @@ const STORE_PUSHES_SQL = `
   SET duplicate_count = p.duplicate_count + 1 + COALESCE(r."duplicatesInBatch", 0), last_duplicate_at = now()
   FROM r WHERE NOT r.inserted AND p.push_uuid = r."pushUuid" AND p.received_at = r."receivedAt"`;
 
+/** A push whose key is claimed: when it is in push_inbox (its month) and whether this transaction inserted the key. */
+export interface ClaimedPush extends NewPush {
+  receivedAt: Date;
+  inserted: boolean;
+}
+
 /**
- * Inserts pushes received at `receivedAt`, or counts duplicates of those whose push_uuid is already stored, in
- * whichever month; returns the push_uuids that were new. A concurrent duplicate waits until the first transaction
- * ends, so it is only ever answered after the original is committed. Push uuids must be unique within one call.
+ * The first half of inserting pushes received at `receivedAt`: claims their push_uuids in push_keys, in whichever
+ * month a uuid was stored before. A concurrent duplicate waits until the first transaction ends, so it is only ever
+ * answered after the original is committed. Push uuids must be unique within one call.
  */
-export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
+export async function claimPushKeys(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<ClaimedPush[]> {
   // keys in one order, so that two batches holding the same uuids cannot deadlock
   const sorted = [...pushes].sort((a, b) => (a.pushUuid < b.pushUuid ? -1 : a.pushUuid > b.pushUuid ? 1 : 0));
   const keys = await sql.$queryRawUnsafe<{ push_uuid: string; received_at: Date; inserted: boolean }[]>(
@@ -59,13 +65,23 @@ export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes
     receivedAt,
   );
   const claimed = new Map(keys.map((key) => [key.push_uuid, key]));
-  const rows = sorted.map((push) => {
+  return sorted.map((push) => {
     const key = claimed.get(push.pushUuid);
     if (!key) throw new Error(`push_keys returned no row for ${push.pushUuid}`);
     return { ...push, receivedAt: key.received_at, inserted: key.inserted };
   });
-  await sql.$executeRawUnsafe(STORE_PUSHES_SQL, toJsonRows(rows));
-  return new Set(keys.filter((key) => key.inserted).map((key) => key.push_uuid));
+}
+
+/** The second half, in the same transaction: inserts the pushes whose key was new, counts the duplicates of the others. */
+export async function storeClaimedPushes(sql: StatementRunner, claimed: ClaimedPush[]): Promise<void> {
+  await sql.$executeRawUnsafe(STORE_PUSHES_SQL, toJsonRows(claimed));
+}
+
+/** Both halves: inserts the pushes or counts their duplicates; returns the push_uuids that were new. */
+export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
+  const claimed = await claimPushKeys(sql, pushes, receivedAt);
+  await storeClaimedPushes(sql, claimed);
+  return new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
 }
 
 /** Which stored pushes an admin means; every field optional. */

@@ -26,6 +26,8 @@ export interface PushIntakeDependencies {
   /** The service's connections (DatabaseHandle.pool): pushes are written without Prisma, see pooled-transaction.ts. */
   pool: pg.Pool;
   logger: Logger;
+  /** Batch transactions in flight at once (see batchesInFlightPerProcess); the writer's default when unset. */
+  maxConcurrentBatches?: number;
   /** Called after commit with recordings that wait for the mirror; failures here never fail the push. */
   onRecordingsStored?: (recordingIds: bigint[]) => Promise<void>;
 }
@@ -62,7 +64,7 @@ function decodeJson(body: Buffer): { rawBody: string; parsed: unknown } {
 
 export function createPushIntakeService(deps: PushIntakeDependencies) {
   const { logger } = deps;
-  const writer = createPushWriter({ pool: deps.pool, logger, onRecordingsStored: deps.onRecordingsStored });
+  const writer = createPushWriter({ pool: deps.pool, logger, maxConcurrentBatches: deps.maxConcurrentBatches, onRecordingsStored: deps.onRecordingsStored });
 
   /**
    * Stores one push and its normalized rows in one transaction (shared with pushes arriving at the same moment);

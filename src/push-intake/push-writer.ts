@@ -3,8 +3,8 @@ import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { DatabaseUnavailableError, TransactionConflictError } from "../persistence/database-errors";
-import { inPooledTransaction } from "../persistence/pooled-transaction";
-import { insertPushesOrCountDuplicates, type NewPush } from "../persistence/push-inbox-repository";
+import { allInOrder, inPooledTransaction } from "../persistence/pooled-transaction";
+import { claimPushKeys, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
 export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
@@ -25,6 +25,17 @@ export interface PushWriterOptions {
 }
 
 /**
+ * Batch transactions one process keeps in flight, when `webProcesses` HTTP processes share the host (WEB_CONCURRENCY).
+ * One process keeps two: while one batch waits for its commit the next is already being written, and PostgreSQL has
+ * work from both. With several processes their batches already overlap; a second one per process only cuts the
+ * waiting pushes into smaller batches, more transactions for the same pushes (issue 14, two processes on two cores:
+ * 451 µs of CPU per push with one in flight against 538-652 µs with two).
+ */
+export function batchesInFlightPerProcess(webProcesses: number): number {
+  return Math.max(1, Math.floor(2 / webProcesses));
+}
+
+/**
  * Pushes stored with group commit (group-commit.ts): every caller is answered only after the transaction holding its
  * push committed, and a batch that fails for a reason other than an unreachable database is written again push by
  * push, so that one bad push cannot fail the others.
@@ -37,7 +48,7 @@ export function createPushWriter(options: PushWriterOptions) {
     failsEveryItem: (error) => error instanceof DatabaseUnavailableError,
     isTransient: (error) => error instanceof TransactionConflictError,
     maxBatch: options.maxBatch ?? 200,
-    maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+    maxConcurrentBatches: options.maxConcurrentBatches ?? batchesInFlightPerProcess(1),
     onSplit: (error, batchSize) => logger.warn({ err: error, batchSize }, "push batch failed; writing its pushes one by one"),
   });
 
@@ -57,15 +68,16 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     else firstByUuid.set(push.pushUuid, { push, copies: 0 });
   }
   const { inserted, recordingIds } = await inPooledTransaction(options.pool, async (tx) => {
-    const newUuids = await insertPushesOrCountDuplicates(
+    const claimed = await claimPushKeys(
       tx,
       [...firstByUuid.values()].map(({ push: { records: _records, ...row }, copies }) => ({ ...row, duplicatesInBatch: copies })),
     );
+    const newUuids = new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
-    const saved = records.length > 0 ? await saveCallRecords(tx, records, "push") : undefined;
+    // not awaiting one before sending the other: the two statements share a round trip (pooled-transaction.ts)
+    const [, saved] = await allInOrder([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined] as const);
     return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
   });
-
   if (recordingIds.length > 0 && options.onRecordingsStored) {
     // not awaited: the answer to TCCC must not wait on Redis, and the mirror sweep finds these rows again anyway
     options.onRecordingsStored(recordingIds).catch((error: unknown) => options.logger.warn({ err: error }, "could not queue mirror jobs; the sweep will pick them up"));

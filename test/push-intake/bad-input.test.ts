@@ -83,6 +83,20 @@ describe("bad input", () => {
     expect(await inboxCount(pushUuid)).toBe(0);
   });
 
+  it("answers a valid CDR with a NUL character in a field only the raw body keeps with 1005, and stores none of its rows", async () => {
+    // the pushes' insert fails on the body and the merge sent with it only because the transaction is aborted:
+    // the answer must name the first failure
+    const appId = uniqueSdkAppId();
+    const pushUuid = `nul-${uniqueSessionId()}`;
+
+    const answer = await service.push("cdr", sampleCdr(appId, uniqueSessionId(), { VendorNote: "a\u0000b" }), { pushUuid });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.ErrCode).toBe(1005);
+    expect(await inboxCount(pushUuid)).toBe(0);
+    expect(await service.database.prisma.callSession.count({ where: { sdkAppId: BigInt(appId) } })).toBe(0);
+  });
+
   it("refuses an unknown or missing action", async () => {
     const pushUuid = `action-${uniqueSessionId()}`;
 
