@@ -84,12 +84,23 @@ export async function listMonthPartitions(sql: Sql, history: HistoryTable): Prom
  * Creates the partition of the month holding `moment` unless it exists, moving into it the rows of that month the
  * DEFAULT partition took meanwhile. Safe to run from several processes at once.
  */
-export async function ensureMonthPartition(prisma: Database, history: HistoryTable, moment: Date): Promise<{ created: boolean; movedRows: number }> {
+export async function ensureMonthPartition(
+  prisma: Database,
+  history: HistoryTable,
+  moment: Date,
+  options: { unlessRetired?: boolean } = {},
+): Promise<{ created: boolean; movedRows: number }> {
   const month = monthStart(moment);
   const name = partitionName(history, month);
   const [from, to] = [month.toISOString(), addMonths(month, 1).toISOString()];
   return prisma.$transaction(async (tx) => {
     if (await lockAndCheckExists(tx, history, name)) return { created: false, movedRows: 0 };
+    // a month found stranded may have been dropped by another process's retention since (it held this lock): its
+    // rows in the DEFAULT partition are then the failed pushes retention keeps, and the month must stay dropped
+    if (options.unlessRetired) {
+      const [oldest] = await listMonthPartitions(tx, history);
+      if (oldest && month < oldest.month) return { created: false, movedRows: 0 };
+    }
     await tx.$executeRawUnsafe(`CREATE TABLE ${name} (LIKE ${history.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
     // no insert may reach the DEFAULT partition for this month between the move and the attach
     await tx.$executeRawUnsafe(`LOCK TABLE ${defaultPartition(history)} IN EXCLUSIVE MODE`);
@@ -123,7 +134,8 @@ export async function ensurePartitions(prisma: Database, history: HistoryTable, 
   const months = [...stranded.map((row) => row.month), ...Array.from({ length: MONTHS_AHEAD + 1 }, (_, index) => addMonths(current, index))];
   const created: string[] = [];
   for (const month of [...new Set(months.map((month) => month.getTime()))].sort((a, b) => a - b).map((time) => new Date(time))) {
-    const result = await ensureMonthPartition(prisma, history, month);
+    // the months before this one are there only because rows of theirs were found in the DEFAULT partition
+    const result = await ensureMonthPartition(prisma, history, month, { unlessRetired: month < current });
     if (!result.created) continue;
     created.push(partitionName(history, month));
     logger.info({ table: history.table, partition: partitionName(history, month), movedRows: result.movedRows }, "created a month partition");
