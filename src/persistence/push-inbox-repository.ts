@@ -77,11 +77,14 @@ export async function storeClaimedPushes(sql: StatementRunner, claimed: ClaimedP
   await sql.$executeRawUnsafe(STORE_PUSHES_SQL, toJsonRows(claimed));
 }
 
+/** The push_uuids this transaction claimed first: the pushes that are new. */
+export const newPushUuids = (claimed: ClaimedPush[]): Set<string> => new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
+
 /** Both halves: inserts the pushes or counts their duplicates; returns the push_uuids that were new. */
 export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
   const claimed = await claimPushKeys(sql, pushes, receivedAt);
   await storeClaimedPushes(sql, claimed);
-  return new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
+  return newPushUuids(claimed);
 }
 
 /** Which stored pushes an admin means; every field optional. */

@@ -4,7 +4,7 @@ import type { CallRecords } from "../tccc/call-records";
 import { saveCallRecords } from "../persistence/call-records-repository";
 import { DatabaseUnavailableError, TransactionConflictError } from "../persistence/database-errors";
 import { allInOrder, inPooledTransaction } from "../persistence/pooled-transaction";
-import { claimPushKeys, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
+import { claimPushKeys, newPushUuids, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
 export interface PushToStore extends Omit<NewPush, "duplicatesInBatch"> {
@@ -72,7 +72,7 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
       tx,
       [...firstByUuid.values()].map(({ push: { records: _records, ...row }, copies }) => ({ ...row, duplicatesInBatch: copies })),
     );
-    const newUuids = new Set(claimed.filter((push) => push.inserted).map((push) => push.pushUuid));
+    const newUuids = newPushUuids(claimed);
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
     // not awaiting one before sending the other: the two statements share a round trip (pooled-transaction.ts)
     const [, saved] = await allInOrder([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined] as const);
