@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import { adminSurface } from "./admin/admin-surface";
@@ -105,7 +105,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   let app: Express | undefined;
   let url: string | undefined;
   if (config.ROLE !== "worker") {
-    app = createApp({
+    const surface = createApp({
       config,
       logger,
       metrics,
@@ -113,7 +113,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       readinessProbes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => jobs.ping() },
       admin: adminSurface({ config, prisma, logger, storage, pushAdmin, reconcileAdmin, recordingAdmin, jobs, queueIds }),
     });
-    const server = await listen(app, config.HOST, config.PORT);
+    app = surface.app;
+    const server = await listen(surface.listener, config.HOST, config.PORT);
     // TCCC may keep connections alive; a keep-alive timeout above a typical proxy's avoids resets under load
     server.keepAliveTimeout = 65_000;
     servers.push(server);
@@ -180,11 +181,14 @@ function warnIfUnreachable(logger: Logger, name: string, url: string, probe: () 
   probe().catch((error: unknown) => logger.warn({ reason: errorReason(error) }, `${name} at ${urlWithoutPassword(url)} is unreachable: ${consequence}`));
 }
 
-async function listen(app: Express, host: string, port: number): Promise<Server> {
+async function listen(listener: RequestListener, host: string, port: number): Promise<Server> {
+  const server = createServer(listener);
   return new Promise<Server>((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => {
-      if (!error) return resolve(server);
-      reject(new StartupError(`cannot listen on ${host}:${port}: ${errorReason(error)}`, { cause: error }));
+    const failed = (error: Error) => reject(new StartupError(`cannot listen on ${host}:${port}: ${errorReason(error)}`, { cause: error }));
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.removeListener("error", failed);
+      resolve(server);
     });
   });
 }

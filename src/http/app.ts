@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import express, { type Express, type Router } from "express";
 import { createAccessTokenIssuer } from "../auth/access-tokens";
 import { oauthTokenRouter } from "../auth/oauth-token-router";
@@ -7,8 +8,9 @@ import type { Logger } from "../logging/logger";
 import { healthRouter, type Probe } from "../observability/health-router";
 import type { Metrics } from "../observability/metrics";
 import { metricsRouter } from "../observability/metrics-router";
-import { mountPushRoute } from "../push-intake/push-router";
+import { isPushRequest, pushRequestHandler } from "../push-intake/push-router";
 import type { PushIntakeService } from "../push-intake/push-intake-service";
+import type { ProxyTrust } from "./client-address";
 import { notFoundHandler, tcccErrorHandler } from "./error-handler";
 import { requestContext } from "./request-context";
 
@@ -22,20 +24,25 @@ export interface AppDependencies {
   admin: Router;
 }
 
+export interface HttpSurface {
+  /** Every route but the push route. */
+  app: Express;
+  /** What the server is given: pushes to the push route, everything else to `app`. */
+  listener: RequestListener;
+}
+
 /** The HTTP layer: routing and auth only; every route hands its work to a service. */
-export function createApp({ config, logger, metrics, intake, readinessProbes, admin }: AppDependencies): Express {
+export function createApp({ config, logger, metrics, intake, readinessProbes, admin }: AppDependencies): HttpSurface {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   // which proxies may tell the client's address and protocol (req.ip, req.secure): rate limits, Secure cookies, loopback rules
   app.set("trust proxy", config.TRUST_PROXY);
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext({ logger, metrics }));
   const tokens =
     config.PUSH_AUTH === "oauth2"
       ? createAccessTokenIssuer({ secret: config.OAUTH_TOKEN_SECRET ?? "", ttlSec: config.OAUTH_TOKEN_TTL_SEC })
       : undefined;
-  // first: pushes are nearly all the traffic
-  mountPushRoute(app, { intake, metrics, logger, authenticate: pushAuthentication(config, tokens), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES });
   app.use(healthRouter(readinessProbes));
   // with METRICS_PORT, /metrics is served there instead
   if (config.METRICS_PORT === undefined) app.use(metricsRouter(metrics, config.METRICS_TOKEN));
@@ -46,5 +53,8 @@ export function createApp({ config, logger, metrics, intake, readinessProbes, ad
 
   app.use(notFoundHandler);
   app.use(tcccErrorHandler(logger, config.PUSH_BODY_LIMIT_BYTES));
-  return app;
+
+  const trust = app.get("trust proxy fn") as ProxyTrust;
+  const push = pushRequestHandler({ intake, metrics, logger, authenticate: pushAuthentication(config, tokens, trust), bodyLimitBytes: config.PUSH_BODY_LIMIT_BYTES });
+  return { app, listener: (req, res) => (isPushRequest(req) ? push(req, res) : app(req, res)) };
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, ErrCode, NotFoundError, PayloadTooLargeError, StorageUnavailableError, UnauthorizedError } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
@@ -10,14 +11,18 @@ import { classifyDatabaseError, DatabaseUnavailableError } from "../persistence/
  */
 export function tcccErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const appError = toAppError(error, bodyLimitBytes);
-    const log = (res.locals.logger as Logger | undefined) ?? logger;
-    if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
-    else log.info({ errCode: appError.errCode, path: req.path, reason: appError.message }, "request rejected");
-    if (appError instanceof UnauthorizedError) res.set("WWW-Authenticate", appError.challenge);
-    if (res.headersSent) return;
-    res.status(appError.httpStatus).json({ ErrCode: appError.errCode, ErrMsg: appError.message });
+    answerInTcccShape(res, error, toAppError(error, bodyLimitBytes), (res.locals.logger as Logger | undefined) ?? logger, req.path);
   };
+}
+
+/** Logs the error and answers it as `{ErrCode, ErrMsg}`: express's handler above and the push route (push-router.ts). */
+export function answerInTcccShape(res: ServerResponse, error: unknown, answer: AppError, log: Logger, path: string): void {
+  if (answer.httpStatus >= 500) log.error({ err: error, path }, answer.message);
+  else log.info({ errCode: answer.errCode, path, reason: answer.message }, "request rejected");
+  if (res.headersSent) return;
+  if (answer instanceof UnauthorizedError) res.setHeader("WWW-Authenticate", answer.challenge);
+  const body = JSON.stringify({ ErrCode: answer.errCode, ErrMsg: answer.message });
+  res.writeHead(answer.httpStatus, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) }).end(body);
 }
 
 /** The answer an error gets: its own when it is an AppError, else the one of a body-parser failure, an unavailable database (503) or a 500. */

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { parseBearerAuthorization, secretsEqual } from "../auth/credentials";
-import { isFromThisHost } from "../http/client-address";
+import { isFromThisHost, type ProxyTrust } from "../http/client-address";
 import type { Metrics } from "./metrics";
 
 /**
@@ -17,7 +17,7 @@ export function metricsRouter(metrics: Metrics, token: string | undefined, { ope
         res.status(401).set("WWW-Authenticate", 'Bearer realm="tccc-metrics"').type("text").send("metrics need Authorization: Bearer $METRICS_TOKEN\n");
         return;
       }
-    } else if (!open && !isFromThisHost(req)) {
+    } else if (!open && !isFromThisHost(req, req.app.get("trust proxy fn") as ProxyTrust)) {
       res.status(403).type("text").send("metrics are served to this host only: set METRICS_TOKEN, or METRICS_PORT for a port of their own\n");
       return;
     }
