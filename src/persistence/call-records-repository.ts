@@ -1,5 +1,5 @@
 import type { CallRecords, ParticipantRow, RecordingRow, SessionRow } from "../tccc/call-records";
-import type { StatementRunner } from "./database";
+import { runStatement, type PreparedStatement, type StatementRunner } from "./database";
 import { recordsetColumns, snakeCase, toJsonRows } from "./sql-json";
 
 /**
@@ -293,28 +293,32 @@ function rowsParameter<Row extends object>(spec: Table, rows: Row[], source: Cal
   return toJsonRows(source === "push" ? rows.map((row) => withPushedFields(spec, row)) : rows);
 }
 
-export async function saveCallRecords(sql: StatementRunner, calls: CallRecords | CallRecords[], source: CallSource): Promise<SaveOutcome> {
+/** Merges the calls' rows into the three tables (see mergeUpsertSql), as one statement; none when there are no rows. */
+export function callRecordsStatement(calls: CallRecords | CallRecords[], source: CallSource): PreparedStatement<SaveOutcome> | undefined {
   const batch = Array.isArray(calls) ? calls : [calls];
   const sessions = mergeByKey(sessionsTable, batch.flatMap((call) => (call.session ? [call.session] : [])));
   const participants = mergeByKey(participantsTable, batch.flatMap((call) => call.participants));
   const recordings = mergeByKey(recordingsTable, batch.flatMap((call) => call.recordings));
+  if (sessions.length + participants.length + recordings.length === 0) return undefined;
+  return {
+    text: statements[source],
+    values: [rowsParameter(sessionsTable, sessions, source), rowsParameter(participantsTable, participants, source), rowsParameter(recordingsTable, recordings, source), source],
+    read(rows) {
+      const outcome: SaveOutcome = { sessions: new Map(), recordingIdsToMirror: [] };
+      for (const session of sessions) outcome.sessions.set(sessionKey(session), "unchanged");
+      const changedCalls = new Set<string>();
+      for (const row of rows as WrittenRow[]) {
+        if (row.written === "sessions") outcome.sessions.set(returnedKey(row), row.inserted ? "created" : "updated");
+        else changedCalls.add(returnedKey(row));
+        if (row.waiting) outcome.recordingIdsToMirror.push(row.id as bigint);
+      }
+      for (const key of changedCalls) if (outcome.sessions.get(key) === "unchanged") outcome.sessions.set(key, "updated");
+      return outcome;
+    },
+  };
+}
 
-  const outcome: SaveOutcome = { sessions: new Map(), recordingIdsToMirror: [] };
-  if (sessions.length + participants.length + recordings.length === 0) return outcome;
-  for (const session of sessions) outcome.sessions.set(sessionKey(session), "unchanged");
-  const written = await sql.$queryRawUnsafe<WrittenRow[]>(
-    statements[source],
-    rowsParameter(sessionsTable, sessions, source),
-    rowsParameter(participantsTable, participants, source),
-    rowsParameter(recordingsTable, recordings, source),
-    source,
-  );
-  const changedCalls = new Set<string>();
-  for (const row of written) {
-    if (row.written === "sessions") outcome.sessions.set(returnedKey(row), row.inserted ? "created" : "updated");
-    else changedCalls.add(returnedKey(row));
-    if (row.waiting) outcome.recordingIdsToMirror.push(row.id as bigint);
-  }
-  for (const key of changedCalls) if (outcome.sessions.get(key) === "unchanged") outcome.sessions.set(key, "updated");
-  return outcome;
+export async function saveCallRecords(sql: StatementRunner, calls: CallRecords | CallRecords[], source: CallSource): Promise<SaveOutcome> {
+  const statement = callRecordsStatement(calls, source);
+  return statement ? runStatement(sql, statement) : { sessions: new Map(), recordingIdsToMirror: [] };
 }

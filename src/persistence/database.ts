@@ -19,6 +19,21 @@ export interface StatementRunner {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
+/**
+ * One statement, made before anything is sent: its constant text, its parameters, and what its rows mean. Statements
+ * made this way can leave together with the COMMIT that ends their transaction (pooled-transaction.ts, commitWith),
+ * since nothing is left to fail between sending the first and the last.
+ */
+export interface PreparedStatement<Result> {
+  text: string;
+  values: unknown[];
+  read(rows: unknown[]): Result;
+}
+
+export async function runStatement<Result>(sql: StatementRunner, statement: PreparedStatement<Result>): Promise<Result> {
+  return statement.read(await sql.$queryRawUnsafe<unknown[]>(statement.text, ...statement.values));
+}
+
 export interface DatabaseOptions {
   url: string;
   poolSize: number;

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { statementName, TRANSACTION_OPTIONS, type StatementRunner } from "./database";
+import { statementName, TRANSACTION_OPTIONS, type PreparedStatement, type StatementRunner } from "./database";
 import { classifyDatabaseError } from "./database-errors";
 
 /**
@@ -13,6 +13,7 @@ import { classifyDatabaseError } from "./database-errors";
  * those before it, and PostgreSQL runs them in order. So `BEGIN` is not waited for but leaves with the work's first
  * statement, and statements the work issues without awaiting one another (two independent writes) share a round
  * trip. Statements issued in the same tick also share one write to the socket: it is corked until the tick ends.
+ * The work's last statements can take the COMMIT with them (commitWith): one round trip fewer per transaction.
  */
 
 const INT8_OID = 20;
@@ -35,8 +36,19 @@ export async function allInOrder<T extends readonly unknown[]>(pending: T): Prom
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
+type Results<Statements extends readonly PreparedStatement<unknown>[]> = { -readonly [K in keyof Statements]: Statements[K] extends PreparedStatement<infer R> ? R : never };
+
+export interface PooledTransaction extends StatementRunner {
+  /**
+   * Sends the statements and COMMIT in one write, and resolves with the statements' results once the transaction
+   * committed. If one of them fails, PostgreSQL runs the COMMIT behind it as a ROLLBACK, so nothing of the
+   * transaction stays; this rejects with the first failure. The work sends nothing after it.
+   */
+  commitWith<Statements extends readonly PreparedStatement<unknown>[]>(...statements: Statements): Promise<Results<Statements>>;
+}
+
 /** Rejects with the typed error (database-errors.ts) when the database failed, with work's own error otherwise. */
-export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
+export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: PooledTransaction) => Promise<T>): Promise<T> {
   try {
     return await onPooledConnection(pool, work);
   } catch (error) {
@@ -44,7 +56,7 @@ export async function inPooledTransaction<T>(pool: pg.Pool, work: (sql: Statemen
   }
 }
 
-async function onPooledConnection<T>(pool: pg.Pool, work: (sql: StatementRunner) => Promise<T>): Promise<T> {
+async function onPooledConnection<T>(pool: pg.Pool, work: (sql: PooledTransaction) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // a connection that breaks between two statements emits "error" with no query to receive it: kept, not thrown
   let broken: Error | undefined;
@@ -65,22 +77,40 @@ async function onPooledConnection<T>(pool: pg.Pool, work: (sql: StatementRunner)
     }
     return values ? client.query({ name: statementName(text), text, values, types }) : client.query(text);
   };
-  const sql: StatementRunner = {
+  // the COMMIT, once sent: the transaction ends with it, committed or (after a failed statement) rolled back
+  let commit: Promise<pg.QueryResult> | undefined;
+  const sendInTransaction = (text: string, values: unknown[]) => {
+    if (commit) throw new Error("a statement after the transaction's COMMIT would run outside it");
+    return send(text, values);
+  };
+  const sql: PooledTransaction = {
     async $queryRawUnsafe<R>(text: string, ...values: unknown[]): Promise<R> {
-      return (await send(text, values)).rows as R;
+      return (await sendInTransaction(text, values)).rows as R;
     },
     async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
-      return (await send(text, values)).rowCount ?? 0;
+      return (await sendInTransaction(text, values)).rowCount ?? 0;
+    },
+    async commitWith(...statements) {
+      if (commit) throw new Error("the transaction's COMMIT was sent already");
+      const answers = statements.map((statement) => send(statement.text, statement.values));
+      commit = send("COMMIT");
+      // the statements' failures first: COMMIT only fails by itself when they succeeded
+      const settled = await allInOrder([...answers, commit]);
+      const ended = settled.pop() as pg.QueryResult;
+      // after a failure PostgreSQL answers COMMIT with ROLLBACK, but one of the statements then rejected above
+      if (ended.command !== "COMMIT") throw new Error(`the transaction ended with ${ended.command}, not COMMIT`);
+      return settled.map((result, index) => statements[index]?.read(result.rows)) as Results<typeof statements>;
     },
   };
   try {
     // if BEGIN failed, so would the statements behind it: a failed SET LOCAL leaves the transaction aborted
     const [, result] = await allInOrder([send(BEGIN), work(sql)] as const);
-    await send("COMMIT");
+    await (commit ?? send("COMMIT"));
     return result;
   } catch (error) {
-    // a connection in an unknown state is not given back: the pool opens a new one
-    if (!broken) await send("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    // a connection in an unknown state is not given back: the pool opens a new one; a transaction whose COMMIT was
+    // sent has ended, whatever its outcome
+    if (!broken && !commit) await send("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
     client.removeListener("error", onError);

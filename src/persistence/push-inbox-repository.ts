@@ -1,4 +1,4 @@
-import type { Database, Sql, StatementRunner } from "./database";
+import { runStatement, type Database, type PreparedStatement, type Sql, type StatementRunner } from "./database";
 import { toJsonRows } from "./sql-json";
 
 export type PushStatus = "processed" | "failed";
@@ -73,8 +73,8 @@ export async function claimPushKeys(sql: StatementRunner, pushes: NewPush[], rec
 }
 
 /** The second half, in the same transaction: inserts the pushes whose key was new, counts the duplicates of the others. */
-export async function storeClaimedPushes(sql: StatementRunner, claimed: ClaimedPush[]): Promise<void> {
-  await sql.$executeRawUnsafe(STORE_PUSHES_SQL, toJsonRows(claimed));
+export function storeClaimedPushes(claimed: ClaimedPush[]): PreparedStatement<void> {
+  return { text: STORE_PUSHES_SQL, values: [toJsonRows(claimed)], read: () => undefined };
 }
 
 /** The push_uuids this transaction claimed first: the pushes that are new. */
@@ -83,7 +83,7 @@ export const newPushUuids = (claimed: ClaimedPush[]): Set<string> => new Set(cla
 /** Both halves: inserts the pushes or counts their duplicates; returns the push_uuids that were new. */
 export async function insertPushesOrCountDuplicates(sql: StatementRunner, pushes: NewPush[], receivedAt: Date = new Date()): Promise<Set<string>> {
   const claimed = await claimPushKeys(sql, pushes, receivedAt);
-  await storeClaimedPushes(sql, claimed);
+  await runStatement(sql, storeClaimedPushes(claimed));
   return newPushUuids(claimed);
 }
 

@@ -137,6 +137,12 @@ export function pushRequestHandler(options: PushRouteOptions): RequestListener {
 
   return (req, res) => {
     const context = trackRequest(req, res, tracking, routeLabel);
-    receive(req, res, context).catch((error: unknown) => refuse(req, res, context, error));
+    receive(req, res, context)
+      .catch((error: unknown) => refuse(req, res, context, error))
+      .catch((error: unknown) => {
+        // the answer itself failed: nothing more can be said on this connection, and the process must go on
+        logger.error({ err: error, path: PUSH_PATH }, "could not answer a push");
+        res.destroy();
+      });
   };
 }

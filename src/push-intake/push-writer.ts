@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { CallRecords } from "../tccc/call-records";
-import { saveCallRecords } from "../persistence/call-records-repository";
+import { callRecordsStatement } from "../persistence/call-records-repository";
 import { DatabaseUnavailableError, TransactionConflictError } from "../persistence/database-errors";
-import { allInOrder, inPooledTransaction } from "../persistence/pooled-transaction";
+import { inPooledTransaction } from "../persistence/pooled-transaction";
 import { claimPushKeys, newPushUuids, storeClaimedPushes, type NewPush } from "../persistence/push-inbox-repository";
 import { createGroupCommit } from "./group-commit";
 
@@ -74,8 +74,9 @@ async function writePushBatch(options: PushWriterOptions, batch: PushToStore[]):
     );
     const newUuids = newPushUuids(claimed);
     const records = [...firstByUuid.values()].flatMap(({ push }) => (newUuids.has(push.pushUuid) && push.records ? [push.records] : []));
-    // not awaiting one before sending the other: the two statements share a round trip (pooled-transaction.ts)
-    const [, saved] = await allInOrder([storeClaimedPushes(tx, claimed), records.length > 0 ? saveCallRecords(tx, records, "push") : undefined] as const);
+    const saveRecords = callRecordsStatement(records, "push");
+    // the two statements and the COMMIT share one round trip (pooled-transaction.ts)
+    const [, saved] = await tx.commitWith(storeClaimedPushes(claimed), ...(saveRecords ? [saveRecords] : []));
     return { inserted: newUuids, recordingIds: saved?.recordingIdsToMirror ?? [] };
   });
   if (recordingIds.length > 0 && options.onRecordingsStored) {
