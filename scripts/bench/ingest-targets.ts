@@ -52,6 +52,8 @@ export function targets(poolSize: number, webConcurrency: number): Target[] {
       PUSH_AUTH: "basic",
       PUSH_BASIC_USER: SERVICE_CREDENTIALS.user,
       PUSH_BASIC_PASSWORD: SERVICE_CREDENTIALS.password,
+      // e.g. BENCH_SERVICE_NODE_OPTIONS=--max-semi-space-size=64: the service's runtime flags, not the baselines'
+      ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
       ...env,
     }),
     async prepare(databaseUrl) {

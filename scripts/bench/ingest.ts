@@ -22,7 +22,7 @@ import path from "node:path";
 import pg from "pg";
 import { databaseName, maintenanceUrl, targetDatabaseUrl } from "./bench-databases";
 import { ROOT, SERVICE_CREDENTIALS, targets, type Target } from "./ingest-targets";
-import { median, runLoad, type LoadResult } from "./load";
+import { loadConnections, median, runLoad, type LoadResult } from "./load";
 import { backendCpuBetween, backendCpuSeconds, machineCpuSeconds, processTreeCpuSeconds } from "./proc-cpu";
 import { callPushTemplates, makeCallPushes, templatesFile } from "./push-bodies";
 import { ensureWrk, runWrk } from "./wrk";
@@ -37,6 +37,7 @@ const WARMUP_SECONDS = setting("BENCH_WARMUP_SECONDS", 5);
 const SATURATED_SECONDS = setting("BENCH_SATURATED_SECONDS", 15);
 const PACED_RATE = setting("BENCH_PACED_RATE", 1000);
 const PACED_SECONDS = setting("BENCH_PACED_SECONDS", 15);
+const PACED_WARMUP_SECONDS = setting("BENCH_PACED_WARMUP_SECONDS", 2);
 const WEB_CONCURRENCY = setting("BENCH_WEB_CONCURRENCY", os.cpus().length);
 /** e.g. BENCH_TARGETS=service to profile one side; the ratios need express and service. */
 const ONLY = process.env.BENCH_TARGETS?.split(",");
@@ -210,8 +211,15 @@ async function main(): Promise<void> {
           // JIT, pools and PostgreSQL's caches warm, as in a process that has been up for a while
           await runWrk(wrkOptions(running.baseUrl, WARMUP_SECONDS));
           record(target, "saturated", await measure(running, monitor, () => runWrk(wrkOptions(running.baseUrl, SATURATED_SECONDS))));
-          const pushes = makeCallPushes(PACED_RATE * PACED_SECONDS, headers);
-          record(target, "paced", await measure(running, monitor, () => runLoad(running.baseUrl, pushes, { ratePerSec: PACED_RATE, concurrency: 256 })));
+          // the generator's connections open and its code warm before it counts, as wrk's warm-up does for the saturated phase
+          const paced = { ratePerSec: PACED_RATE, concurrency: 256, connections: loadConnections(256) };
+          try {
+            await runLoad(running.baseUrl, makeCallPushes(PACED_RATE * PACED_WARMUP_SECONDS, headers), paced);
+            const pushes = makeCallPushes(PACED_RATE * PACED_SECONDS, headers);
+            record(target, "paced", await measure(running, monitor, () => runLoad(running.baseUrl, pushes, paced)));
+          } finally {
+            await paced.connections.close();
+          }
         } finally {
           await stop(running);
         }

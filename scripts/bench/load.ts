@@ -31,13 +31,20 @@ export interface PushRequest {
   body: string;
 }
 
+/** The connections of one generator: a warm-up and the phase it warms share them when given the same one. */
+export const loadConnections = (concurrency: number) => new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+
 /**
  * Sends `total` requests at `ratePerSec`, each on its own schedule whether or not earlier ones have answered (open loop,
  * so a slow server cannot hide its queueing delay from the latency figures), or as fast as `concurrency` allows when
  * ratePerSec is 0. Latency is measured from each request's scheduled start.
  */
-export async function runLoad(baseUrl: string, requests: PushRequest[], options: { ratePerSec: number; concurrency: number }): Promise<LoadResult> {
-  const agent = new Agent({ connections: options.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+export async function runLoad(
+  baseUrl: string,
+  requests: PushRequest[],
+  options: { ratePerSec: number; concurrency: number; /** Left open when given; otherwise made and closed here. */ connections?: Agent },
+): Promise<LoadResult> {
+  const agent = options.connections ?? loadConnections(options.concurrency);
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -79,7 +86,7 @@ export async function runLoad(baseUrl: string, requests: PushRequest[], options:
     );
   }
   const seconds = (performance.now() - started) / 1000;
-  await agent.close();
+  if (!options.connections) await agent.close();
   latencies.sort((a, b) => a - b);
   return {
     sent: requests.length,
